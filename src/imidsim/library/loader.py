@@ -1,0 +1,135 @@
+"""Load the data library (drugs, diseases, parameter records) shipped with the package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from imidsim.errors import InputError, ParameterError, did_you_mean, one_of
+from imidsim.model.parameter import Parameter, ParameterSet, parameter_from_mapping
+
+PK_MODELS = ("oral_1cmt", "oral_2cmt", "none")
+CRBN_DRUGS = ("thalidomide", "lenalidomide", "pomalidomide", "iberdomide", "mezigdomide",
+              "avadomide", "cc885")
+SUBSTRATES = ("IKZF1", "IKZF3", "CK1a", "GSPT1", "SALL4")
+DRUG_ALIASES = {"cc-885": "cc885", "cc-220": "iberdomide", "cc-92480": "mezigdomide",
+                "cc-122": "avadomide", "len": "lenalidomide", "pom": "pomalidomide",
+                "thal": "thalidomide"}
+
+
+def _read_yaml(name: str) -> Any:
+    text = resources.files("imidsim.library").joinpath(name).read_text()
+    return yaml.safe_load(text)
+
+
+@dataclass(frozen=True)
+class Drug:
+    """A small-molecule CRBN modulator: its class, PK model and parameter records."""
+
+    name: str
+    label: str
+    drug_class: str
+    pk_model: str
+    renal: bool
+    parameters: tuple[Parameter, ...]
+
+    def param(self, key: str) -> Parameter:
+        full = f"{self.name}.{key}"
+        for p in self.parameters:
+            if p.name == full:
+                return p
+        raise ParameterError(f"drug '{self.name}' has no parameter '{key}'")
+
+
+@dataclass(frozen=True)
+class Disease:
+    """A disease: readout, disease-specific tumour parameters and antigen densities."""
+
+    name: str
+    label: str
+    readout: str
+    parameters: tuple[Parameter, ...]
+    antigens: dict[str, float]
+
+
+@cache
+def drugs() -> dict[str, Drug]:
+    out: dict[str, Drug] = {}
+    for name, spec in _read_yaml("drugs.yaml").items():
+        if name.startswith("_"):
+            continue
+        pk_model = spec["pk_model"]
+        if pk_model not in PK_MODELS:
+            raise ParameterError(f"drug '{name}': pk_model '{pk_model}' not in {PK_MODELS}")
+        params = tuple(parameter_from_mapping(f"{name}.{k}", v)
+                       for k, v in spec["parameters"].items())
+        out[name] = Drug(name, spec["label"], spec["class"], pk_model,
+                         bool(spec.get("renal", False)), params)
+    return out
+
+
+def drug(name: str, *, field: str = "drug") -> Drug:
+    """Look a drug up by name or alias, with a clear error for unknown names."""
+    key = DRUG_ALIASES.get(str(name).lower(), str(name).lower())
+    table = drugs()
+    if key not in table:
+        raise InputError(
+            f"{field}: unknown drug '{name}'; expected one of {one_of(table)}."
+            f"{did_you_mean(str(name).lower(), table)}"
+        )
+    return table[key]
+
+
+@cache
+def diseases() -> dict[str, Disease]:
+    out: dict[str, Disease] = {}
+    for name, spec in _read_yaml("diseases.yaml").items():
+        if name.startswith("_"):
+            continue
+        params = tuple(parameter_from_mapping(k, v) for k, v in spec["parameters"].items())
+        out[name] = Disease(name, spec["label"], spec["readout"], params,
+                            {k: float(v) for k, v in spec["antigens"].items()})
+    return out
+
+
+def disease(name: str, *, field: str = "disease") -> Disease:
+    table = diseases()
+    if name not in table:
+        raise InputError(f"{field}: unknown disease '{name}'; expected one of {one_of(table)}."
+                         f"{did_you_mean(name, table)}")
+    return table[name]
+
+
+PARAMETER_FILES = ("crbn.yaml", "tumour.yaml", "patient.yaml")
+
+
+@cache
+def module_parameters() -> ParameterSet:
+    """Every record in ``library/parameters/*.yaml``."""
+    recs: list[Parameter] = []
+    folder = resources.files("imidsim.library").joinpath("parameters")
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        data = yaml.safe_load(entry.read_text()) or {}
+        recs += [parameter_from_mapping(k, v) for k, v in data.items()]
+    return ParameterSet.from_records(recs)
+
+
+@cache
+def base_parameters() -> ParameterSet:
+    """Module parameters plus every drug's records (disease-specific values excluded)."""
+    recs = list(module_parameters().values())
+    for d in drugs().values():
+        recs += d.parameters
+    return ParameterSet.from_records(recs)
+
+
+@cache
+def parameters_for(disease_name: str = "myeloma") -> ParameterSet:
+    """The full parameter set for one disease."""
+    return base_parameters().merged(ParameterSet.from_records(disease(disease_name).parameters))

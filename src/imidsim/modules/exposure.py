@@ -1,0 +1,20 @@
+"""Drug exposure inputs: plasma concentrations supplied in closed form by the PK layer."""
+
+from __future__ import annotations
+
+from imidsim.library.loader import CRBN_DRUGS
+from imidsim.model.core import Input, Module
+
+
+def conc_name(drug: str) -> str:
+    """Model input holding ``drug``'s plasma (or medium) concentration in uM."""
+    return f"C_{drug}"
+
+
+def exposure_module(drugs: tuple[str, ...] = CRBN_DRUGS) -> Module:
+    return Module(
+        name="exposure",
+        description="Plasma or in-vitro medium concentration of each CRBN modulator (uM).",
+        inputs=tuple(Input(conc_name(d), "uM", f"{d} concentration") for d in drugs),
+        refs=("data:pkpd_reference",),
+    )

@@ -1,0 +1,129 @@
+"""The malignant B cell: IKZF1/3 -> c-Myc -> IRF4 axis, p21, IRF4/SPI-B/IFN-beta, CD38.
+
+Two subclones — drug-sensitive (``TumS``) and CRBN-low resistant (``TumR``) — share the
+programme and differ in CRBN, so relapse emerges from selection. Each intracellular factor
+relaxes to a target set by IKZF activity ``A = (IKZF1 + IKZF3) / 2``::
+
+    c-Myc  -> f(A; K_myc)                      (fast: protein half-life ~25 min)
+    IRF4   -> sqrt(f(A; K_irf4) * c-Myc)        (slower: falls after c-Myc)
+    SPI-B  -> f(A; K_irf4)
+    IFN-b  -> 1 + ifnb_max * (1 - IRF4 * SPI-B) (IRF4/SPI-B repress IFN-beta)
+    p21    -> 1 + p21_max * (1 - A)
+    CD38   -> 1 + cd38_max * (1 - A)
+
+with ``f(A; K) = A^n (1 + K^n) / (A^n + K^n)`` so every factor is 1 untreated. Proliferation
+follows c-Myc and is braked by p21; death rises with IRF4 loss, the IFN programme and GSPT1
+loss. Disease parameters weight these branches (diseases.yaml).
+"""
+
+from __future__ import annotations
+
+from imidsim.model.core import Assignment, Module, Reaction, Species
+from imidsim.modules.crbn import substrate
+
+CLONES = (("TumS", "sensitive clone", "1 - patient.resistant_fraction"),
+          ("TumR", "CRBN-low resistant clone", "patient.resistant_fraction"))
+
+
+def _relax(name: str, target: str, rate: str, desc: str, refs: tuple[str, ...]) -> list[Reaction]:
+    return [Reaction(f"{name}_synthesis", f"{rate} * {target}", {name: 1}, desc, refs),
+            Reaction(f"{name}_decay", f"{rate} * {name}", {name: -1}, f"turnover of {name}")]
+
+
+def tumour_module() -> Module:
+    species: list[Species] = []
+    assigns: list[Assignment] = []
+    reactions: list[Reaction] = []
+    for k, label, frac in CLONES:
+        a = f"ikzf_activity_{k}"
+        assigns += [
+            Assignment(a, f"({substrate('IKZF1', k)} + {substrate('IKZF3', k)}) / 2", "1",
+                       f"IKZF1/3 transcriptional activity in the {label}", ("review:189",)),
+            Assignment(f"myc_drive_{k}",
+                       f"hill({a}, tumour.K_myc, tumour.n_myc)"
+                       " * (1 + tumour.K_myc ** tumour.n_myc)",
+                       "1", "normalised c-Myc drive", ("review:189", "S37")),
+            Assignment(f"irf4_drive_{k}",
+                       f"hill({a}, tumour.K_irf4, tumour.n_irf4) * (1 + tumour.K_irf4 ** "
+                       f"tumour.n_irf4)", "1", "normalised IRF4/SPI-B drive",
+                       ("review:189", "review:191")),
+        ]
+        myc, irf4, spib = f"MYC_{k}", f"IRF4_{k}", f"SPIB_{k}"
+        ifnb, p21, cd38, n = f"IFNB_{k}", f"P21_{k}", f"CD38_{k}", f"N_{k}"
+        species += [
+            Species(myc, "1", 1.0, f"c-Myc in the {label} (1 = untreated)", ("review:189",)),
+            Species(irf4, "1", 1.0, f"IRF4 in the {label}", ("review:189",)),
+            Species(spib, "1", 1.0, f"SPI-B in the {label}", ("review:191",)),
+            Species(ifnb, "1", 1.0, f"IFN-beta / interferon programme in the {label}",
+                    ("review:191", "S40")),
+            Species(p21, "1", 1.0, f"p21 in the {label}", ("review:72",)),
+            Species(cd38, "1", 1.0, f"surface CD38 in the {label}", ("review:213", "S40")),
+            Species(n, "1", f"patient.tumour_burden0 * ({frac})",
+                    f"tumour burden of the {label} (1 = total burden at baseline)"),
+        ]
+        reactions += _relax(myc, f"myc_drive_{k}", "tumour.kdeg_myc",
+                            "c-Myc transcription sustained by Ikaros/Aiolos", ("review:189", "S39"))
+        reactions += _relax(irf4, f"sqrt(irf4_drive_{k} * {myc})", "tumour.kdeg_irf4",
+                            "IRF4 sustained by IKZF1/3 and c-Myc (falls after c-Myc)",
+                            ("review:189", "S37"))
+        reactions += _relax(spib, f"irf4_drive_{k}", "tumour.kdeg_spib",
+                            "SPI-B sustained by IKZF1/3", ("review:191",))
+        reactions += _relax(ifnb, f"(1 + tumour.ifnb_max * pos(1 - {irf4} * {spib}))",
+                            "tumour.kdeg_ifnb", "IFN-beta derepressed by IRF4/SPI-B loss",
+                            ("review:191", "S40"))
+        reactions += _relax(p21, f"(1 + tumour.p21_max * pos(1 - {a}))", "tumour.kdeg_p21",
+                            "p21 induced on IKZF loss (cell-cycle arrest)", ("review:72",))
+        reactions += _relax(cd38, f"(1 + tumour.cd38_max * pos(1 - {a}))", "tumour.kdeg_cd38",
+                            "CD38 raised on IKZF loss (interferon branch)", ("review:213", "S40"))
+        assigns += [
+            Assignment(f"prolif_{k}",
+                       f"(tumour.net_growth + tumour.death_basal) * {myc}"
+                       f" / (1 + tumour.w_p21 * pos({p21} - 1))"
+                       f" * pos(1 - tumour_burden / tumour.capacity) / (1 - 1 / tumour.capacity)",
+                       "1/h", f"proliferation rate of the {label}", ("review:189", "review:72")),
+            Assignment(f"direct_kill_{k}",
+                       f"tumour.kill_irf4 * pos(1 - {irf4}) + tumour.kill_ifn * pos({ifnb} - 1)"
+                       f" + tumour.kill_gspt1 * pos(1 - {substrate('GSPT1', k)})",
+                       "1/h", f"drug-induced direct death rate of the {label}",
+                       ("review:189", "review:191", "S36")),
+        ]
+        reactions += [
+            Reaction(f"{n}_proliferation", f"prolif_{k} * {n}", {n: 1},
+                     f"proliferation of the {label}"),
+            Reaction(f"{n}_basal_death", f"tumour.death_basal * {n}", {n: -1}, "basal death"),
+            Reaction(f"{n}_direct_kill", f"direct_kill_{k} * {n}", {n: -1},
+                     "apoptosis from IRF4 loss, the IFN programme and GSPT1 loss",
+                     ("review:189", "review:191", "S40")),
+        ]
+    assigns.append(Assignment("tumour_burden", "N_TumS + N_TumR", "1",
+                              "total tumour burden (1 = baseline)"))
+    assigns.append(Assignment("resistant_share", "N_TumR / tumour_burden", "1",
+                              "share of the burden in the resistant clone"))
+    return Module("tumour", "Malignant B cell: direct IMiD effects and clonal selection.",
+                  tuple(species), tuple(assigns), tuple(reactions),
+                  refs=("review:189", "review:72", "review:191", "review:213"))
+
+
+def readout_module() -> Module:
+    """Clinical readouts: serum M-protein (myeloma), SPD (lymphoma), lymphocyte count (CLL)."""
+    return Module(
+        "readouts", "Clinical tumour readouts.",
+        species=(Species("MPROTEIN", "g/dL", "patient.mprotein0",
+                         "serum M-protein: made in proportion to burden, cleared as IgG",
+                         ("T9", "T13")),),
+        assignments=(
+            Assignment("burden_rel", "tumour_burden / patient.tumour_burden0", "1",
+                       "burden relative to baseline"),
+            Assignment("SPD", "patient.spd0 * burden_rel ** 0.6667", "cm**2",
+                       "sum of product diameters: cross-sectional area ~ volume^(2/3)"),
+            Assignment("ALC", "patient.alc0 * burden_rel", "gcell/L",
+                       "absolute lymphocyte count (CLL), proportional to burden"),
+        ),
+        reactions=(
+            Reaction("mprotein_secretion",
+                     "readout.mprotein_kel * patient.mprotein0 * burden_rel", {"MPROTEIN": 1},
+                     "secretion by myeloma cells", ("T13",)),
+            Reaction("mprotein_clearance", "readout.mprotein_kel * MPROTEIN", {"MPROTEIN": -1},
+                     "IgG catabolism", ("T9",)),
+        ),
+    )

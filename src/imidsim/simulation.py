@@ -1,0 +1,186 @@
+"""One orchestrated path: ``Simulation(scenario).solve()``.
+
+The CLI, trials and analyses all go through this module; it holds no biology itself. It
+assembles the model from modules, fills the parameter set for the disease and patient,
+turns the treatments into dosing events with closed-form PK, integrates every patient in
+one compiled batch, and returns a labelled :class:`SimulationResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from imidsim import __version__
+from imidsim.engine.codegen import CompiledModel, compile_model
+from imidsim.engine.solve import BatchSolution, DosingPlan, solve_batch
+from imidsim.errors import InputError, did_you_mean
+from imidsim.library.loader import CRBN_DRUGS, disease, drug, parameters_for
+from imidsim.model.core import Model, Module, assemble
+from imidsim.model.parameter import ParameterSet
+from imidsim.modules.crbn import crbn_module
+from imidsim.modules.exposure import conc_name, exposure_module
+from imidsim.modules.tcell import il2_module
+from imidsim.modules.tumour import readout_module, tumour_module
+from imidsim.pk.drug_pk import linear_pk
+from imidsim.scenario import Scenario
+
+PATIENT_COVARIATES = ("crcl_ml_min",)
+
+
+def default_modules() -> tuple[Module, ...]:
+    """The model of the foundation layer: exposure, CRBN glue, tumour, readouts, T-cell IL-2."""
+    return (exposure_module(), crbn_module(), tumour_module(), readout_module(), il2_module())
+
+
+@cache
+def build(disease_name: str = "myeloma") -> tuple[Model, CompiledModel]:
+    """Assemble and compile the default model for ``disease_name`` (cached per process)."""
+    model = assemble(default_modules(), parameters_for(disease_name))
+    return model, compile_model(model)
+
+
+@dataclass
+class SimulationResult:
+    """Labelled trajectories of one or more patients, with provenance and citations."""
+
+    scenario: Scenario
+    model: Model
+    parameters: ParameterSet
+    patients: pd.DataFrame
+    solution: BatchSolution
+    provenance: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def t_days(self) -> np.ndarray:
+        return self.solution.t_h / 24.0
+
+    @property
+    def n_patients(self) -> int:
+        return int(self.solution.y.shape[0])
+
+    def names(self) -> list[str]:
+        return [*self.model.species_names, *self.model.assignment_names,
+                *[f"{n}_uM" for n in self.model.input_names]]
+
+    def series(self, name: str, patient: int = 0) -> np.ndarray:
+        """Trajectory of a species, assignment or input (``C_<drug>`` in uM) for one patient."""
+        m = self.model
+        if name in m.species_names:
+            return self.solution.y[patient, :, m.species_names.index(name)]
+        if name in m.assignment_names:
+            return self.solution.obs[patient, :, m.assignment_names.index(name)]
+        if name in m.input_names:
+            return self.solution.c[patient, :, m.input_names.index(name)]
+        raise InputError(f"unknown output '{name}'.{did_you_mean(name, self.names())}")
+
+    def frame(self, patient: int = 0, names: Sequence[str] | None = None) -> pd.DataFrame:
+        """Wide table: ``time_h``, ``time_day`` and one column per requested output."""
+        cols = list(names) if names is not None else [
+            *self.model.species_names, *self.model.assignment_names, *self.model.input_names]
+        data = {"time_h": self.solution.t_h, "time_day": self.t_days}
+        for n in cols:
+            data[n] = self.series(n, patient)
+        return pd.DataFrame(data)
+
+    def citations(self) -> list[str]:
+        return self.model.references()
+
+
+class Simulation:
+    """Simulate a :class:`Scenario` for one patient or a panel of patients."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.disease = disease(scenario.disease)
+        self.model, self.compiled = build(self.disease.name)
+        base = self.model.parameters
+        unknown = [k for k in scenario.parameters if k not in base]
+        if unknown:
+            raise InputError(f"parameters: unknown parameter '{unknown[0]}'."
+                             f"{did_you_mean(unknown[0], base)}")
+        values = {**scenario.parameters, **scenario.patient.parameter_values()}
+        self.parameters = base.with_values(values, note="set by the scenario") if values else base
+
+    def patient_table(self, patients: pd.DataFrame | Mapping[str, Sequence[float]] | None
+                      ) -> pd.DataFrame:
+        """One row per patient: model parameters plus PK covariates (defaults filled in)."""
+        table = pd.DataFrame(patients) if patients is not None else pd.DataFrame(index=[0])
+        if table.empty and len(table.columns) == 0:
+            table = pd.DataFrame(index=[0])
+        allowed = set(self.model.parameter_names) | set(PATIENT_COVARIATES)
+        for col in table.columns:
+            if col not in allowed:
+                raise InputError(f"patients: unknown column '{col}'."
+                                 f"{did_you_mean(col, allowed)}")
+        table = table.reset_index(drop=True)
+        crcl = self.scenario.patient.crcl_ml_min
+        if "crcl_ml_min" not in table.columns:
+            table["crcl_ml_min"] = np.nan if crcl is None else crcl
+        return table
+
+    def parameter_matrix(self, table: pd.DataFrame) -> np.ndarray:
+        names = self.model.parameter_names
+        P = np.tile(np.array(self.model.parameter_vector(self.parameters)), (len(table), 1))
+        for j, n in enumerate(names):
+            if n in table.columns:
+                P[:, j] = table[n].to_numpy(float)
+        if not np.all(np.isfinite(P)):
+            raise InputError("patients: every parameter value must be a finite number")
+        return P
+
+    def dosing_plan(self, table: pd.DataFrame) -> DosingPlan:
+        n = len(table)
+        inputs = self.model.input_names
+        plan = DosingPlan.empty(n, len(inputs))
+        for k, tr in enumerate(self.scenario.treatments):
+            dname = tr.drug
+            if dname not in CRBN_DRUGS:
+                raise InputError(f"treatments[{k}].drug: '{dname}' is not modelled yet")
+            d_idx = inputs.index(conc_name(dname))
+            if tr.concentration_uM is not None:
+                plan.cfix[:, d_idx] += tr.concentration_uM
+                continue
+            crcl = table["crcl_ml_min"].to_numpy(float)
+            pk = linear_pk(drug(dname), self.parameters, n,
+                           crcl=None if np.all(np.isnan(crcl)) else np.nan_to_num(crcl, nan=100.0))
+            plan.set_drug(d_idx, pk)
+            days = tr.resolved_schedule().dose_days(tr.cycles, tr.start_day)
+            times = days * 24.0 + tr.dose_hour
+            ev_t = times[None, :] + pk.lag[:, None]
+            ev_amt = np.broadcast_to(tr.dose_mg * pk.f[:, None], ev_t.shape)
+            plan.add_events(ev_t, d_idx, np.array(ev_amt))
+        return plan
+
+    def output_times(self) -> np.ndarray:
+        horizon_h = self.scenario.horizon_days() * 24.0
+        step = self.scenario.output.interval_h
+        t = np.arange(0.0, horizon_h + 1e-9, step)
+        if t[-1] < horizon_h:
+            t = np.append(t, horizon_h)
+        return t
+
+    def solve(self, patients: pd.DataFrame | Mapping[str, Sequence[float]] | None = None
+              ) -> SimulationResult:
+        table = self.patient_table(patients)
+        P = self.parameter_matrix(table)
+        plan = self.dosing_plan(table)
+        s = self.scenario.solver
+        sol = solve_batch(self.compiled, P, plan, self.output_times(), rtol=s.rtol, atol=s.atol,
+                          hmax=s.hmax_h)
+        prov = {
+            "imidsim_version": __version__,
+            "scenario": self.scenario.name,
+            "disease": self.disease.name,
+            "model_structure": self.model.structure_digest(),
+            "parameter_set": self.parameters.digest(),
+            "solver": {"method": "DOPRI5 (numba), closed-form linear PK", "rtol": s.rtol,
+                       "atol": s.atol, "hmax_h": s.hmax_h},
+            "n_species": len(self.model.species),
+            "n_parameters": len(self.model.parameter_names),
+        }
+        return SimulationResult(self.scenario, self.model, self.parameters, table, sol, prov)
