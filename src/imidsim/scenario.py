@@ -13,7 +13,7 @@ A scenario is YAML validated by pydantic with unknown fields rejected. Example::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -106,6 +106,8 @@ class Scenario(Strict):
 
     name: str = "scenario"
     disease: str = "myeloma"
+    setting: Literal["in_vivo", "in_vitro"] = Field(
+        "in_vivo", description="in_vitro removes the tumour niche's protection (cell culture)")
     patient: PatientSpec = PatientSpec()
     treatments: list[Treatment] = Field(default_factory=list)
     duration_days: float | None = Field(None, gt=0, le=3650)

@@ -103,7 +103,8 @@ class Simulation:
         if unknown:
             raise InputError(f"parameters: unknown parameter '{unknown[0]}'."
                              f"{did_you_mean(unknown[0], base)}")
-        values = {**scenario.parameters, **scenario.patient.parameter_values()}
+        setting = {"tumour.stromal_protection": 0.0} if scenario.setting == "in_vitro" else {}
+        values = {**setting, **scenario.parameters, **scenario.patient.parameter_values()}
         self.parameters = base.with_values(values, note="set by the scenario") if values else base
 
     def patient_table(self, patients: pd.DataFrame | Mapping[str, Sequence[float]] | None

@@ -5,6 +5,7 @@ Keys and their records live in ``references.yaml`` (shipped as package data):
 * ``review`` and ``review:N`` — the review of Guo et al. 2022 and its reference N;
 * ``review-doi:<doi>`` — bare DOIs of the review whose reference number is uncertain;
 * ``S1`` … ``S75`` (and ``S59b``) — the sources of ``shared/data/pkpd_reference.md``;
+* ``T1`` … ``T40`` — sources of the imidsim literature search (docs/literature);
 * ``trial:<id>`` — the trials of ``shared/data/trials_calibration.csv``;
 * ``data:<name>`` and ``imidsim:<name>`` — the data files themselves and developer choices.
 
@@ -30,11 +31,11 @@ import yaml
 
 from imidsim.errors import EvidenceError, did_you_mean
 
-Kind = Literal["review", "review-ref", "pkpd", "trial", "label", "imidsim"]
+Kind = Literal["review", "review-ref", "pkpd", "trial", "label", "imidsim", "literature"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
 _KEY_FORMS = (
-    "review, review:<1-313>, review-doi:<doi>, S<n>, trial:<id>, data:<name>, imidsim:<name>"
+    "review, review:<1-313>, review-doi:<doi>, S<n>, T<n>, trial:<id>, data:<name>, imidsim:<name>"
 )
 _BIBTEX_SPECIALS = {
     "\\": r"\textbackslash{}",

@@ -91,10 +91,14 @@ def tumour_module() -> Module:
             Reaction(f"{n}_proliferation", f"prolif_{k} * {n}", {n: 1},
                      f"proliferation of the {label}"),
             Reaction(f"{n}_basal_death", f"tumour.death_basal * {n}", {n: -1}, "basal death"),
-            Reaction(f"{n}_direct_kill", f"direct_kill_{k} * {n}", {n: -1},
+            Reaction(f"{n}_direct_kill", f"direct_kill_{k} * (1 - niche_protection) * {n}",
+                     {n: -1},
                      "apoptosis from IRF4 loss, the IFN programme and GSPT1 loss",
                      ("review:189", "review:191", "S40")),
         ]
+    assigns.append(Assignment("niche_protection", "tumour.stromal_protection", "1",
+                              "share of direct kill blocked by the tumour niche",
+                              ("review:268", "review:269")))
     assigns.append(Assignment("tumour_burden", "N_TumS + N_TumR", "1",
                               "total tumour burden (1 = baseline)"))
     assigns.append(Assignment("resistant_share", "N_TumR / tumour_burden", "1",

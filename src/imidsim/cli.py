@@ -1,0 +1,187 @@
+"""The ``imidsim`` command line. It calls the public API only; no biology lives here.
+
+Every error caused by input is printed as one line ``error: ...`` on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.exceptions import TyperException
+from rich.console import Console
+
+from imidsim.errors import ImidsimError, InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
+                  help="imidsim: mechanistic simulator of IMiDs and CELMoDs in B-cell neoplasms.")
+console = Console()
+
+
+def _positive(value: float, option: str, what: str) -> float:
+    if not value > 0 or value != value or value == float("inf"):
+        raise InputError(f"{option}: {value} is not valid; expected {what}")
+    return value
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    out: Annotated[Path, typer.Option("--out", help="output folder")] = Path("results"),
+) -> None:
+    """Simulate one patient: writes timecourse.parquet/.csv, summary.json and plot.png."""
+    from imidsim.report import write_outputs
+    from imidsim.scenario import load_scenario
+    from imidsim.simulation import Simulation
+
+    sc = load_scenario(scenario)
+    result = Simulation(sc).solve()
+    files = write_outputs(result, out)
+    from imidsim.report import summary
+
+    s = summary(result)
+    resp = s["response"]
+    console.print(f"[bold]{sc.name}[/bold]: best response {resp['best_response']} "  # type: ignore[index]
+                  f"({resp['readout']} {resp['best_change_pct']:+.1f}%), "  # type: ignore[index]
+                  f"{len(s['citations'])} sources cited")  # type: ignore[arg-type]
+    for name, path in files.items():
+        console.print(f"  wrote {name}: {path}")
+
+
+@app.command()
+def pk(
+    drug: Annotated[str, typer.Argument(help="drug name, e.g. lenalidomide")],
+    dose_mg: Annotated[float, typer.Option("--dose-mg", help="single oral dose (mg)")],
+    crcl: Annotated[float | None, typer.Option("--crcl", help="creatinine clearance (mL/min)")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Single-dose exposure: Cmax, tmax, AUC(0-inf), terminal half-life (and QD steady state)."""
+    from imidsim.library.loader import base_parameters
+    from imidsim.library.loader import drug as lookup
+    from imidsim.pk.drug_pk import exposure_summary
+
+    d = lookup(drug, field="DRUG")
+    _positive(dose_mg, "--dose-mg", "a positive dose in mg")
+    if crcl is not None and not 0 <= crcl <= 250:
+        raise InputError(f"--crcl: {crcl} is not valid; expected a creatinine clearance between "
+                         f"0 and 250 mL/min")
+    if crcl is not None and not d.renal:
+        raise InputError(f"--crcl: {d.name} has no renal-function covariate in the model "
+                         f"(only lenalidomide's clearance depends on CrCl)")
+    s = exposure_summary(d, base_parameters(), dose_mg, crcl)
+    if as_json:
+        print(json.dumps(s.as_dict(), indent=2))
+        return
+    console.print(f"{d.label} {dose_mg:g} mg single dose"
+                  + (f", CrCl {crcl:g} mL/min" if crcl is not None else ""))
+    console.print(f"  Cmax {s.cmax_ng_ml:.1f} ng/mL ({s.cmax_um:.3f} uM) at tmax {s.tmax_h:.2f} h")
+    console.print(f"  AUC(0-inf) {s.auc_ng_h_ml:.0f} ng.h/mL; terminal t1/2 {s.t_half_h:.2f} h")
+    console.print(f"  once daily at steady state: Cmax {s.cmax_ss_ng_ml:.1f} ng/mL, "
+                  f"AUCtau {s.auc_tau_ss_ng_h_ml:.0f} ng.h/mL")
+
+
+@app.command()
+def params(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    status: Annotated[str | None, typer.Option("--status", help="only this status")] = None,
+) -> None:
+    """Every parameter with value, unit, source and status (disease values listed per disease)."""
+    from imidsim.library.loader import base_parameters, diseases
+    from imidsim.model.parameter import Status
+
+    if status is not None and status not in {s.value for s in Status}:
+        raise InputError(f"--status: '{status}' is not valid; expected one of "
+                         f"{', '.join(s.value for s in Status)}")
+    rows = [{**p.as_dict(), "scope": "all"} for p in base_parameters().values()]
+    for dis in diseases().values():
+        rows += [{**p.as_dict(), "scope": f"disease:{dis.name}"} for p in dis.parameters]
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[str(r["status"])] = counts.get(str(r["status"]), 0) + 1
+    assumed = [f"{r['scope']}:{r['name']}" if r["scope"] != "all" else str(r["name"])
+               for r in rows if r["status"] == "assumed"]
+    if status is not None:
+        rows = [r for r in rows if r["status"] == status]
+    if as_json:
+        print(json.dumps({"parameters": rows, "counts": counts, "assumed": assumed}, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"imidsim parameters ({len(rows)})")
+    for col in ("name", "value", "unit", "status", "source", "scope"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["name"]), f"{r['value']:.6g}", str(r["unit"]), str(r["status"]),
+                      ", ".join(r["source"]), str(r["scope"]))  # type: ignore[arg-type]
+    console.print(table)
+    console.print("counts by status: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    console.print(f"assumed parameters: {len(assumed)} (list them with --status assumed)")
+
+
+@app.command()
+def evidence(
+    drug: Annotated[str | None, typer.Option("--drug", help="filter Table 1 by drug")] = None,
+    cell: Annotated[str | None, typer.Option("--cell", help="filter Table 2 by cell type")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Show the review's Table 1 (per drug) and Table 2 (per immune cell)."""
+    from imidsim.evidence.tables import render, table_rows
+
+    tables = []
+    if cell is None:
+        tables.append(("Table 1: applications and toxicities", table_rows("1", drug=drug)))
+    if drug is None:
+        tables.append(("Table 2: effects on immune cells", table_rows("2", cell=cell)))
+    if as_json:
+        print(json.dumps({title: rows for title, rows in tables}, indent=2))
+        return
+    for title, rows in tables:
+        console.print(render(rows, title))
+
+
+@app.command()
+def bench(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    patients: Annotated[int, typer.Option("--patients", help="batch size to time")] = 1000,
+    repeats: Annotated[int, typer.Option("--repeats", help="timed repetitions")] = 5,
+) -> None:
+    """Time six cycles of lenalidomide 25 mg d1-21/28 in myeloma (one patient and a batch)."""
+    from imidsim.bench import run_bench
+
+    if patients < 1 or repeats < 1:
+        raise InputError("--patients/--repeats: expected positive whole numbers")
+    res = run_bench(n_patients=patients, repeats=repeats)
+    if as_json:
+        print(json.dumps(res, indent=2))
+        return
+    for k, v in res.items():
+        console.print(f"{k}: {v}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning every input error into one line on stderr."""
+    try:
+        app(standalone_mode=False)
+    except (ImidsimError, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except TyperException as exc:  # usage errors: bad option value, missing argument, ...
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.exit(0)
+        msg = exc.format_message().replace("\n", " ")
+        print(f"error: {msg}", file=sys.stderr)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        print("error: interrupted; nothing was written", file=sys.stderr)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()
