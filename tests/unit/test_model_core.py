@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from imidsim.errors import ModelError, ParameterError, UnitError
-from imidsim.model import Assignment, Module, Parameter, ParameterSet, Reaction, Species, Status
-from imidsim.model import assemble
+from imidsim.model import (
+    Assignment,
+    Module,
+    Parameter,
+    ParameterSet,
+    Reaction,
+    Species,
+    Status,
+    assemble,
+)
 from imidsim.model.expr import parse, to_code
 
 

@@ -48,7 +48,7 @@ def test_derived_formulas_reproduce_their_values() -> None:
         except ModelError:
             continue  # a formula in words (e.g. a root of an equation); stated in the note
         code = to_code(expr, lambda n: f"V[{n!r}]")
-        got = eval(code, {"math": math, "V": values})  # noqa: S307 - parsed, whitelisted AST
+        got = eval(code, {"math": math, "V": values})
         assert got == pytest.approx(r.value, rel=2e-3), r.name
         checked += 1
     assert checked >= 10
@@ -60,12 +60,12 @@ def test_model_reads_only_recorded_parameters() -> None:
         assert n in model.parameters
 
 
-def test_assumed_parameters_are_a_visible_counted_list(capsys) -> None:  # noqa: ANN001
+def test_assumed_parameters_are_a_visible_counted_list(capsys) -> None:
     import json
 
-    from imidsim.cli import app
-
     from typer.testing import CliRunner
+
+    from imidsim.cli import app
 
     res = CliRunner().invoke(app, ["params", "--json"])
     assert res.exit_code == 0

@@ -15,7 +15,7 @@ from imidsim.engine.solve import initial_state
 from imidsim.simulation import Simulation
 
 
-def solve_reference(sim: Simulation, patients=None, patient: int = 0, *,  # noqa: ANN001
+def solve_reference(sim: Simulation, patients=None, patient: int = 0, *,
                     rtol: float = 1e-10, atol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
     """States (nt, ns) and concentrations (nt, nd) of one patient at the output times."""
     table = sim.patient_table(patients)
