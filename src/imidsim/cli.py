@@ -22,9 +22,16 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 console = Console()
 
 
-def _positive(value: float, option: str, what: str) -> float:
-    if not value > 0 or value != value or value == float("inf"):
-        raise InputError(f"{option}: {value} is not valid; expected {what}")
+def _number(text: str, option: str, what: str, *, low: float = 0.0, high: float = float("inf"),
+            strict_low: bool = True) -> float:
+    """Parse a numeric option, naming the option, the value and what was expected."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{option}: '{text}' is not a number; expected {what}") from None
+    too_low = value <= low if strict_low else value < low
+    if value != value or too_low or value > high:
+        raise InputError(f"{option}: {text} is not valid; expected {what}")
     return value
 
 
@@ -55,8 +62,8 @@ def simulate(
 @app.command()
 def pk(
     drug: Annotated[str, typer.Argument(help="drug name, e.g. lenalidomide")],
-    dose_mg: Annotated[float, typer.Option("--dose-mg", help="single oral dose (mg)")],
-    crcl: Annotated[float | None, typer.Option("--crcl", help="creatinine clearance (mL/min)")]
+    dose_mg: Annotated[str, typer.Option("--dose-mg", help="single oral dose (mg)")],
+    crcl: Annotated[str | None, typer.Option("--crcl", help="creatinine clearance (mL/min)")]
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
@@ -66,19 +73,19 @@ def pk(
     from imidsim.pk.drug_pk import exposure_summary
 
     d = lookup(drug, field="DRUG")
-    _positive(dose_mg, "--dose-mg", "a positive dose in mg")
-    if crcl is not None and not 0 <= crcl <= 250:
-        raise InputError(f"--crcl: {crcl} is not valid; expected a creatinine clearance between "
-                         f"0 and 250 mL/min")
-    if crcl is not None and not d.renal:
+    dose = _number(dose_mg, "--dose-mg", "a positive dose in mg", high=1e5)
+    clcr = None if crcl is None else _number(
+        crcl, "--crcl", "a creatinine clearance between 0 and 250 mL/min", high=250.0,
+        strict_low=False)
+    if clcr is not None and not d.renal:
         raise InputError(f"--crcl: {d.name} has no renal-function covariate in the model "
                          f"(only lenalidomide's clearance depends on CrCl)")
-    s = exposure_summary(d, base_parameters(), dose_mg, crcl)
+    s = exposure_summary(d, base_parameters(), dose, clcr)
     if as_json:
         print(json.dumps(s.as_dict(), indent=2))
         return
-    console.print(f"{d.label} {dose_mg:g} mg single dose"
-                  + (f", CrCl {crcl:g} mL/min" if crcl is not None else ""))
+    console.print(f"{d.label} {dose:g} mg single dose"
+                  + (f", CrCl {clcr:g} mL/min" if clcr is not None else ""))
     console.print(f"  Cmax {s.cmax_ng_ml:.1f} ng/mL ({s.cmax_um:.3f} uM) at tmax {s.tmax_h:.2f} h")
     console.print(f"  AUC(0-inf) {s.auc_ng_h_ml:.0f} ng.h/mL; terminal t1/2 {s.t_half_h:.2f} h")
     console.print(f"  once daily at steady state: Cmax {s.cmax_ss_ng_ml:.1f} ng/mL, "

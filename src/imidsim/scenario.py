@@ -160,6 +160,8 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         data = yaml.safe_load(p.read_text())
     except yaml.YAMLError as exc:
-        raise InputError(f"scenario file '{p}': not valid YAML ({exc.__class__.__name__})") \
-            from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InputError(f"scenario file '{p}': not valid YAML{where}; expected a mapping of "
+                         f"scenario fields") from None
     return parse_scenario(data, source=str(p))

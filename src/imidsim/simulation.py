@@ -19,7 +19,7 @@ from imidsim import __version__
 from imidsim.engine.codegen import CompiledModel, compile_model
 from imidsim.engine.solve import BatchSolution, DosingPlan, solve_batch
 from imidsim.errors import InputError, did_you_mean
-from imidsim.library.loader import CRBN_DRUGS, disease, drug, parameters_for
+from imidsim.library.loader import disease, drug, parameters_for
 from imidsim.model.core import Model, Module, assemble
 from imidsim.model.parameter import ParameterSet
 from imidsim.modules.crbn import crbn_module
@@ -101,7 +101,8 @@ class Simulation:
         base = self.model.parameters
         unknown = [k for k in scenario.parameters if k not in base]
         if unknown:
-            raise InputError(f"parameters: unknown parameter '{unknown[0]}'."
+            raise InputError(f"{scenario.name}: parameters: unknown parameter '{unknown[0]}'; "
+                             f"expected a name listed by 'imidsim params'."
                              f"{did_you_mean(unknown[0], base)}")
         setting = {"tumour.stromal_protection": 0.0} if scenario.setting == "in_vitro" else {}
         values = {**setting, **scenario.parameters, **scenario.patient.parameter_values()}
@@ -140,8 +141,8 @@ class Simulation:
         plan = DosingPlan.empty(n, len(inputs))
         for k, tr in enumerate(self.scenario.treatments):
             dname = tr.drug
-            if dname not in CRBN_DRUGS:
-                raise InputError(f"treatments[{k}].drug: '{dname}' is not modelled yet")
+            if conc_name(dname) not in inputs:
+                raise InputError(f"treatments[{k}].drug: '{dname}' is not part of this model")
             d_idx = inputs.index(conc_name(dname))
             if tr.concentration_uM is not None:
                 plan.cfix[:, d_idx] += tr.concentration_uM

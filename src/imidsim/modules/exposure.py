@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imidsim.library.loader import CRBN_DRUGS
+from imidsim.library.loader import SMALL_MOLECULES
 from imidsim.model.core import Input, Module
 
 
@@ -11,7 +11,7 @@ def conc_name(drug: str) -> str:
     return f"C_{drug}"
 
 
-def exposure_module(drugs: tuple[str, ...] = CRBN_DRUGS) -> Module:
+def exposure_module(drugs: tuple[str, ...] = SMALL_MOLECULES) -> Module:
     return Module(
         name="exposure",
         description="Plasma or in-vitro medium concentration of each CRBN modulator (uM).",

@@ -62,8 +62,11 @@ class LinearPK:
         a = self.system_matrix()
         lam, vec = np.linalg.eig(a)
         lam = lam.real
-        gap = np.min(np.abs(lam[:, :, None] - lam[:, None, :]) + np.eye(N_CMT) * 1e9, axis=(1, 2))
-        if np.any(gap < 1e-9 * np.max(np.abs(lam))):
+        # Compare only real disposition/absorption rates (not the inert placeholder).
+        act = np.where(np.isclose(-lam, INERT_RATE), np.nan, lam)
+        gap = np.nanmin(np.abs(act[:, :, None] - act[:, None, :]) + np.eye(N_CMT) * 1e9,
+                        axis=(1, 2))
+        if np.any(gap < 1e-9 * np.nanmax(np.abs(act), axis=1)):
             bumped = LinearPK(self.ka * (1 + 1e-7), self.cl, self.v1, self.q, self.v2, self.f,
                               self.lag, self.mw)
             return bumped.eigen()
