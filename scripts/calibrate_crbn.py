@@ -62,7 +62,7 @@ def main() -> None:
     for _ in range(4):
         a = fit_a_iber(kd, kcat)
 
-        def res(x: np.ndarray) -> list[float]:
+        def res(x: np.ndarray, a: float = a) -> list[float]:
             p = overrides(10 ** x[0], 10 ** x[1], a)
             return [np.log(nadir(0.3, p) / 0.28), np.log(nadir(6.0, p) / 0.12)]
 
