@@ -23,7 +23,9 @@ from imidsim.library.loader import disease, drug, parameters_for
 from imidsim.model.core import Model, Module, assemble
 from imidsim.model.parameter import ParameterSet
 from imidsim.modules.crbn import crbn_module
+from imidsim.modules.dex import dex_module
 from imidsim.modules.exposure import conc_name, exposure_module
+from imidsim.modules.marrow import marrow_module
 from imidsim.modules.tcell import il2_module
 from imidsim.modules.tumour import readout_module, tumour_module
 from imidsim.pk.drug_pk import linear_pk
@@ -33,8 +35,9 @@ PATIENT_COVARIATES = ("crcl_ml_min",)
 
 
 def default_modules() -> tuple[Module, ...]:
-    """The model of the foundation layer: exposure, CRBN glue, tumour, readouts, T-cell IL-2."""
-    return (exposure_module(), crbn_module(), tumour_module(), readout_module(), il2_module())
+    """The full model: exposure, CRBN glue, tumour, readouts, immune microenvironment, marrow."""
+    return (exposure_module(), crbn_module(), tumour_module(), readout_module(), il2_module(),
+            dex_module(), marrow_module())
 
 
 @cache

@@ -1,0 +1,32 @@
+"""Dexamethasone: glucocorticoid-receptor occupancy, direct myeloma kill, immune dampening.
+
+``dex_effect`` (0..1) is the fractional glucocorticoid-receptor effect at the plasma
+concentration. It kills myeloma cells directly (an apoptosis rate, disease-weighted) and
+dampens IMiD-driven immune activation — T-cell IL-2 output and activation, NK activation —
+the antagonism the review describes for IMiD + dexamethasone (section 4.4; claim C5).
+"""
+
+from __future__ import annotations
+
+from imidsim.model.core import Assignment, Module, Reaction
+from imidsim.modules.exposure import conc_name
+
+
+def dex_module() -> Module:
+    c = conc_name("dexamethasone")
+    reactions = tuple(
+        Reaction(f"N_{k}_dex_kill", f"dex.kill_max * tumour.dex_sensitivity * dex_effect * N_{k}",
+                 {f"N_{k}": -1}, "glucocorticoid-induced apoptosis of malignant cells",
+                 ("review:274", "trial:MM-003"))
+        for k in ("TumS", "TumR"))
+    return Module(
+        "dexamethasone", "Dexamethasone exposure effect, direct kill and immune dampening.",
+        assignments=(
+            Assignment("dex_effect", f"hill({c}, dex.EC50, 1)", "1",
+                       "fractional glucocorticoid-receptor effect", ("T41",)),
+            Assignment("dex_immune_damping", "1 - dex.immune_imax * dex_effect", "1",
+                       "multiplier (<=1) on IMiD-driven T/NK activation",
+                       ("review:274", "imidsim:modelling-choice")),
+        ),
+        reactions=reactions,
+    )
