@@ -26,10 +26,11 @@ def shared_dir() -> Path | None:
 def run(treatments: list[dict[str, Any]] | None = None, *, disease: str = "myeloma",
         days: float | None = None, interval_h: float = 1.0, patient: dict | None = None,
         parameters: dict | None = None, setting: str = "in_vivo",
-        patients: dict | None = None) -> SimulationResult:
+        patients: dict | None = None, interventions: dict | None = None) -> SimulationResult:
     spec: dict[str, Any] = {"name": "test", "disease": disease, "setting": setting,
                             "treatments": treatments or [], "output": {"interval_h": interval_h},
-                            "patient": patient or {}, "parameters": parameters or {}}
+                            "patient": patient or {}, "parameters": parameters or {},
+                            "interventions": interventions or {}}
     if days is not None:
         spec["duration_days"] = days
     return Simulation(parse_scenario(spec)).solve(patients)

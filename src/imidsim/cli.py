@@ -19,7 +19,7 @@ from imidsim.errors import ImidsimError, InputError
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,
                   help="imidsim: mechanistic simulator of IMiDs and CELMoDs in B-cell neoplasms.")
-console = Console()
+console = Console(width=160) if not sys.stdout.isatty() else Console()
 
 
 def _number(text: str, option: str, what: str, *, low: float = 0.0, high: float = float("inf"),
@@ -149,6 +149,41 @@ def evidence(
         return
     for title, rows in tables:
         console.print(render(rows, title))
+
+
+experiment_app = typer.Typer(help="In-silico experiments.", no_args_is_help=True)
+app.add_typer(experiment_app, name="experiment")
+
+
+@experiment_app.command("knockout")
+def experiment_knockout(
+    scenario: Annotated[Path, typer.Option("--scenario", help="scenario YAML file")],
+    what: Annotated[str, typer.Option("--what", help="comma-separated interventions")]
+    = "tcells,il2,nk,macrophages,crbn",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Readout with and without each intervention, and the share of the drug effect retained."""
+    from rich.table import Table
+
+    from imidsim.analysis.knockout import knockout_table, parse_what
+    from imidsim.scenario import load_scenario
+
+    items = parse_what(what)
+    rows = knockout_table(load_scenario(scenario), items)
+    if as_json:
+        print(json.dumps([r.as_dict() for r in rows], indent=2))
+        return
+    table = Table(title=f"Knockout experiment: {scenario}")
+    for col in ("intervention", "best readout change %", "burden end (treated)",
+                "burden end (untreated)", "drug effect (log10)", "effect retained %",
+                "IL-2 peak", "NK cytotoxicity peak", "CD8 peak"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.intervention, f"{r.readout_best_change_pct:+.1f}", f"{r.burden_end:.3g}",
+                      f"{r.burden_end_untreated:.3g}", f"{r.drug_effect_log10:.3f}",
+                      f"{r.retained_pct:.0f}", f"{r.il2_peak:.2f}",
+                      f"{r.nk_cytotoxicity_peak:.2f}", f"{r.cd8_peak:.2f}")
+    console.print(table)
 
 
 @app.command()

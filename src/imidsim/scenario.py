@@ -50,10 +50,18 @@ class PatientSpec(Strict):
     spd0: float | None = Field(None, gt=0, description="cm2")
     alc0: float | None = Field(None, gt=0, description="10^9/L")
     crcl_ml_min: float | None = Field(None, ge=0, le=250, description="creatinine clearance")
+    tcell_level: float | None = Field(None, ge=0, description="T cells, 1 = typical")
+    nk_level: float | None = Field(None, ge=0, description="NK cells, 1 = typical")
+    exhaustion: float | None = Field(None, ge=0, lt=1, description="PD-1-high share of CD8")
+    cd28_fraction: float | None = Field(None, ge=0, le=1)
+    synapse_defect: float | None = Field(None, ge=0, lt=1)
+    m1_fraction0: float | None = Field(None, gt=0, lt=1)
 
     def parameter_values(self) -> dict[str, float]:
         keys = ("crbn_level", "crbn_mutation", "degron_mut_IKZF1", "degron_mut_IKZF3",
-                "resistant_fraction", "tumour_burden0", "mprotein0", "spd0", "alc0")
+                "resistant_fraction", "tumour_burden0", "mprotein0", "spd0", "alc0",
+                "tcell_level", "nk_level", "exhaustion", "cd28_fraction", "synapse_defect",
+                "m1_fraction0")
         return {f"patient.{k}": float(getattr(self, k)) for k in keys
                 if getattr(self, k) is not None}
 
@@ -91,6 +99,46 @@ class Treatment(Strict):
         return resolve_schedule(self.schedule, field="treatments.schedule")
 
 
+CRBN_KNOCKOUT_PARAMS = {
+    "tumour": "patient.crbn_level", "T": "crbn.level_T", "NK": "crbn.level_NK",
+    "macrophage": "crbn.level_Mac", "progenitor": "crbn.level_Prog", "B": "crbn.level_B",
+    "DC": "crbn.level_DC", "stroma": "crbn.level_Stroma",
+}
+CRBN_MUTATION_PARAMS = {"tumour": "patient.crbn_mutation", "T": "crbn.mutation_T"}
+
+
+class Interventions(Strict):
+    """In-silico experiments: knockouts, depletions and blockades (all 0/empty = none)."""
+
+    crbn_knockout: list[Literal["tumour", "T", "NK", "macrophage", "progenitor", "B", "DC",
+                                "stroma"]] = Field(default_factory=list)
+    crbn_mutation: dict[Literal["tumour", "T"], float] = Field(default_factory=dict)
+    degron_mutation: dict[Literal["IKZF1", "IKZF3"], float] = Field(default_factory=dict)
+    tcell_depletion: float = Field(0.0, ge=0, le=1)
+    il2_blockade: float = Field(0.0, ge=0, le=1)
+    nk_depletion: float = Field(0.0, ge=0, le=1)
+    macrophage_depletion: float = Field(0.0, ge=0, le=1)
+    pd1_blockade: float = Field(0.0, ge=0, le=1)
+
+    @field_validator("crbn_mutation", "degron_mutation")
+    @classmethod
+    def _fractions(cls, v: dict[str, float]) -> dict[str, float]:
+        for key, val in v.items():
+            if not 0 <= val <= 1:
+                raise ValueError(f"{key}: {val} is not a fraction between 0 and 1")
+        return v
+
+    def parameter_values(self) -> dict[str, float]:
+        out = {CRBN_KNOCKOUT_PARAMS[c]: 0.0 for c in self.crbn_knockout}
+        out.update({CRBN_MUTATION_PARAMS[c]: float(f) for c, f in self.crbn_mutation.items()})
+        out.update({f"patient.degron_mut_{s}": float(f) for s, f in self.degron_mutation.items()})
+        for name in ("tcell_depletion", "il2_blockade", "nk_depletion", "macrophage_depletion",
+                     "pd1_blockade"):
+            if getattr(self, name):
+                out[f"intervention.{name}"] = float(getattr(self, name))
+        return out
+
+
 class OutputSpec(Strict):
     interval_h: float = Field(6.0, gt=0, le=24 * 28, description="output spacing (hours)")
 
@@ -109,6 +157,7 @@ class Scenario(Strict):
     setting: Literal["in_vivo", "in_vitro"] = Field(
         "in_vivo", description="in_vitro removes the tumour niche's protection (cell culture)")
     patient: PatientSpec = PatientSpec()
+    interventions: Interventions = Interventions()
     treatments: list[Treatment] = Field(default_factory=list)
     duration_days: float | None = Field(None, gt=0, le=3650)
     output: OutputSpec = OutputSpec()

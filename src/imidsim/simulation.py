@@ -23,10 +23,15 @@ from imidsim.library.loader import disease, drug, parameters_for
 from imidsim.model.core import Model, Module, assemble
 from imidsim.model.parameter import ParameterSet
 from imidsim.modules.crbn import crbn_module
+from imidsim.modules.cytokines import cytokine_module
+from imidsim.modules.dendritic import dendritic_module
 from imidsim.modules.dex import dex_module
 from imidsim.modules.exposure import conc_name, exposure_module
+from imidsim.modules.macrophage import macrophage_module
 from imidsim.modules.marrow import marrow_module
-from imidsim.modules.tcell import il2_module
+from imidsim.modules.nk import nk_module
+from imidsim.modules.stroma import stroma_module
+from imidsim.modules.tcell import tcell_module
 from imidsim.modules.tumour import readout_module, tumour_module
 from imidsim.pk.drug_pk import linear_pk
 from imidsim.scenario import Scenario
@@ -36,8 +41,9 @@ PATIENT_COVARIATES = ("crcl_ml_min",)
 
 def default_modules() -> tuple[Module, ...]:
     """The full model: exposure, CRBN glue, tumour, readouts, immune microenvironment, marrow."""
-    return (exposure_module(), crbn_module(), tumour_module(), readout_module(), il2_module(),
-            dex_module(), marrow_module())
+    return (exposure_module(), crbn_module(), tumour_module(), readout_module(), tcell_module(),
+            nk_module(), macrophage_module(), dendritic_module(), cytokine_module(),
+            stroma_module(), dex_module(), marrow_module())
 
 
 @cache
@@ -108,7 +114,8 @@ class Simulation:
                              f"expected a name listed by 'imidsim params'."
                              f"{did_you_mean(unknown[0], base)}")
         setting = {"tumour.stromal_protection": 0.0} if scenario.setting == "in_vitro" else {}
-        values = {**setting, **scenario.parameters, **scenario.patient.parameter_values()}
+        values = {**setting, **scenario.parameters, **scenario.patient.parameter_values(),
+                  **scenario.interventions.parameter_values()}
         self.parameters = base.with_values(values, note="set by the scenario") if values else base
 
     def patient_table(self, patients: pd.DataFrame | Mapping[str, Sequence[float]] | None

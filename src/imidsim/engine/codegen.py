@@ -67,7 +67,7 @@ def generate_source(model: Model) -> str:
         "from numba import njit",
         "",
         "",
-        "@njit(cache=True)",
+        '@njit(cache=True, error_model="numpy")',
         "def init(p, y0):",
     ]
     for s in model.species:
@@ -77,7 +77,7 @@ def generate_source(model: Model) -> str:
         lines.append("    pass")
     body = [f"    {_ident(a.name)} = {to_code(model.exprs[f'assign:{a.name}'], name_map)}"
             for a in model.assignments]
-    lines += ["", "", "@njit(cache=True)", "def rhs(t, y, p, c, dy):"]
+    lines += ["", "", '@njit(cache=True, error_model="numpy")', "def rhs(t, y, p, c, dy):"]
     lines += body
     terms: dict[str, list[str]] = {n: [] for n in model.species_names}
     for r in model.reactions:
@@ -90,7 +90,7 @@ def generate_source(model: Model) -> str:
         lines.append(f"    dy[{sidx[n]}] = {' + '.join(terms[n]) or '0.0'}  # {n}")
     if not model.species:
         lines.append("    pass")
-    lines += ["", "", "@njit(cache=True)", "def observe(t, y, p, c, out):"]
+    lines += ["", "", '@njit(cache=True, error_model="numpy")', "def observe(t, y, p, c, out):"]
     lines += body
     for k, a in enumerate(model.assignments):
         lines.append(f"    out[{k}] = {_ident(a.name)}")

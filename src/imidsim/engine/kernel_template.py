@@ -32,7 +32,7 @@ if "rhs" not in globals():  # pragma: no cover - replaced by the generated model
 MAX_STEPS = 5_000_000
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def _pk_coeffs(pkx, lam, vec, vinv, scale, coef):
     """Concentration coefficients: c_d(tau) = sum_k coef[d, k] exp(lam[d, k] tau)."""
     nd = pkx.shape[0]
@@ -44,7 +44,7 @@ def _pk_coeffs(pkx, lam, vec, vinv, scale, coef):
             coef[d, k] = vec[d, 1, k] * s * scale[d]
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def _pk_advance(pkx, lam, vec, vinv, tau):
     """Propagate every drug's compartment amounts by ``tau`` hours (in place)."""
     nd = pkx.shape[0]
@@ -62,7 +62,7 @@ def _pk_advance(pkx, lam, vec, vinv, tau):
             pkx[d, i] = s if abs(s) > 1e-300 else 0.0
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def _conc(t, t0, lam, coef, cfix, c):
     nd = coef.shape[0]
     tau = t - t0
@@ -73,7 +73,7 @@ def _conc(t, t0, lam, coef, cfix, c):
         c[d] = (s if s > 0.0 else 0.0) + cfix[d]
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def integrate_one(y0, p, ev_t, ev_d, ev_amt, lam, vec, vinv, scale, cfix, t_out,
                   rtol, atol, hmax, out_y, out_c):
     ns = y0.shape[0]
@@ -207,7 +207,7 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, lam, vec, vinv, scale, cfix, t_out,
     return 0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def integrate_batch(y0, P, ev_t, ev_d, ev_amt, lam, vec, vinv, scale, cfix, t_out,
                     rtol, atol, hmax, out_y, out_c, status):
     """Integrate every patient (rows of ``y0`` and ``P``) in parallel."""
@@ -218,7 +218,7 @@ def integrate_batch(y0, P, ev_t, ev_d, ev_amt, lam, vec, vinv, scale, cfix, t_ou
                                   out_y[i], out_c[i])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def observe_batch(t_out, out_y, P, out_c, out_obs):
     """Evaluate every assignment at every stored time for every patient."""
     n = out_y.shape[0]

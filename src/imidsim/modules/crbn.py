@@ -55,6 +55,7 @@ CONTEXTS: tuple[CellContext, ...] = (
     CellContext("Prog", "myeloid progenitors", ("IKZF1", "CK1a", "GSPT1", "SALL4"),
                 "crbn.level_Prog", {}),
     CellContext("B", "normal peripheral B cells", ("IKZF1", "IKZF3"), "crbn.level_B", {}),
+    CellContext("DC", "dendritic cells", ("IKZF1",), "crbn.level_DC", {}),
 )
 
 

@@ -77,8 +77,8 @@ def tumour_module() -> Module:
                             "CD38 raised on IKZF loss (interferon branch)", ("review:213", "S40"))
         assigns += [
             Assignment(f"prolif_{k}",
-                       f"(tumour.net_growth + tumour.death_basal) * {myc}"
-                       f" / (1 + tumour.w_p21 * pos({p21} - 1))"
+                       f"(tumour.net_growth + tumour.death_basal + immune_kill_baseline) * {myc}"
+                       f" / (1 + tumour.w_p21 * pos({p21} - 1)) * angiogenic_support"
                        f" * pos(1 - tumour_burden / tumour.capacity) / (1 - 1 / tumour.capacity)",
                        "1/h", f"proliferation rate of the {label}", ("review:189", "review:72")),
             Assignment(f"direct_kill_{k}",
@@ -95,10 +95,28 @@ def tumour_module() -> Module:
                      {n: -1},
                      "apoptosis from IRF4 loss, the IFN programme and GSPT1 loss",
                      ("review:189", "review:191", "S40")),
+            Reaction(f"{n}_immune_kill", f"immune_kill * {n}", {n: -1},
+                     "killing by CD8 T cells, NK cells and macrophages",
+                     ("review:11", "review:12", "review:212", "review:223")),
         ]
-    assigns.append(Assignment("niche_protection", "tumour.stromal_protection", "1",
-                              "share of direct kill blocked by the tumour niche",
-                              ("review:268", "review:269")))
+    assigns += [
+        Assignment("immune_kill_baseline", "immune.k_ctl + immune.k_nk + immune.k_mac", "1/h",
+                   "immune killing in the untreated patient (part of basal turnover)"),
+        Assignment("tumour_presentation", "1 + immune.ifng_mhc * (IFNG - 1)", "1",
+                   "MHC-I antigen presentation by tumour cells (IFN-gamma-inducible)",
+                   ("review:198", "review:245")),
+        Assignment("ctl_kill",
+                   "immune.k_ctl * CD8_EFF * synapse_quality / (1 - patient.synapse_defect)"
+                   " * tumour_presentation", "1/h",
+                   "CD8 T-cell killing rate (antigen presentation and synapse dependent)",
+                   ("review:184", "review:202", "review:244")),
+        Assignment("nk_kill", "immune.k_nk * nk_cytotoxicity", "1/h", "NK killing rate",
+                   ("review:212", "review:221", "review:222")),
+        Assignment("mac_kill", "immune.k_mac * phagocytosis", "1/h",
+                   "macrophage phagocytic killing rate", ("review:35",)),
+        Assignment("immune_kill", "ctl_kill + nk_kill + mac_kill", "1/h",
+                   "total immune killing rate of tumour cells"),
+    ]
     assigns.append(Assignment("tumour_burden", "N_TumS + N_TumR", "1",
                               "total tumour burden (1 = baseline)"))
     assigns.append(Assignment("resistant_share", "N_TumR / tumour_burden", "1",
