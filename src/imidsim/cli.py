@@ -134,11 +134,16 @@ def params(
 def evidence(
     drug: Annotated[str | None, typer.Option("--drug", help="filter Table 1 by drug")] = None,
     cell: Annotated[str | None, typer.Option("--cell", help="filter Table 2 by cell type")] = None,
+    coverage: Annotated[bool, typer.Option("--coverage", help="effect -> model terms matrix")]
+    = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Show the review's Table 1 (per drug) and Table 2 (per immune cell)."""
     from imidsim.evidence.tables import render, table_rows
 
+    if coverage:
+        _print_coverage(as_json)
+        return
     tables = []
     if cell is None:
         tables.append(("Table 1: applications and toxicities", table_rows("1", drug=drug)))
@@ -149,6 +154,30 @@ def evidence(
         return
     for title, rows in tables:
         console.print(render(rows, title))
+
+
+def _print_coverage(as_json: bool) -> None:
+    from rich.table import Table
+
+    from imidsim.evidence.coverage import coverage_rows
+    from imidsim.simulation import build
+
+    model, _ = build("myeloma")
+    rows = coverage_rows(model)
+    missing = [r for r in rows if r["missing_terms"] or not r["terms"] or not r["tests"]]
+    if as_json:
+        print(json.dumps({"rows": rows, "complete": not missing}, indent=2))
+    else:
+        table = Table(title="Table 2 and section 3.2.5 effects -> model terms -> references")
+        for col in ("effect", "text", "model terms", "references", "tests"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(str(r["effect"]), str(r["text"]), ", ".join(r["terms"]),  # type: ignore[arg-type]
+                          ", ".join(r["refs"]), str(len(r["tests"])))  # type: ignore[arg-type]
+        console.print(table)
+        console.print(f"{len(rows) - len(missing)}/{len(rows)} effects covered")
+    if missing:
+        raise InputError(f"coverage incomplete: {', '.join(str(r['effect']) for r in missing)}")
 
 
 experiment_app = typer.Typer(help="In-silico experiments.", no_args_is_help=True)

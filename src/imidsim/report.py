@@ -63,7 +63,21 @@ def summary(result: SimulationResult, patient: int = 0) -> dict[str, object]:
     }
 
 
+def _panel(ax, result: SimulationResult, names: tuple[str, ...], patient: int,
+           title: str, ylabel: str = "level (1 = untreated)") -> None:
+    t = result.t_days
+    available = set(result.names())
+    for name in names:
+        if name in available:
+            ax.plot(t, result.series(name, patient), label=name)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, ncol=2)
+
+
 def plot(result: SimulationResult, path: Path, patient: int = 0) -> None:
+    """One PNG: exposure, neosubstrates, tumour programme, readout and clones, T/NK cells,
+    myeloid/stromal compartment and cytokines, blood counts."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -71,7 +85,7 @@ def plot(result: SimulationResult, path: Path, patient: int = 0) -> None:
 
     dis = lookup_disease(result.scenario.disease)
     t = result.t_days
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True)
+    fig, axes = plt.subplots(4, 2, figsize=(12, 13), sharex=True)
     ax = axes[0, 0]
     for name in result.model.input_names:
         c = result.series(name, patient)
@@ -80,18 +94,10 @@ def plot(result: SimulationResult, path: Path, patient: int = 0) -> None:
     ax.set_ylabel("plasma concentration (uM)")
     ax.set_title("Drug exposure")
     ax.legend(fontsize=8)
-    ax = axes[0, 1]
-    for name in ("IKZF1_TumS", "IKZF3_TumS", "IKZF3_T", "CK1a_Prog", "GSPT1_TumS"):
-        ax.plot(t, result.series(name, patient), label=name)
-    ax.set_ylabel("level (1 = untreated)")
-    ax.set_title("Neosubstrates")
-    ax.legend(fontsize=8)
-    ax = axes[1, 0]
-    for name in ("MYC_TumS", "IRF4_TumS", "P21_TumS", "CD38_TumS", "IL2"):
-        ax.plot(t, result.series(name, patient), label=name)
-    ax.set_ylabel("level (1 = untreated)")
-    ax.set_title("Tumour programme and T-cell IL-2")
-    ax.legend(fontsize=8)
+    _panel(axes[0, 1], result, ("IKZF1_TumS", "IKZF3_TumS", "IKZF3_T", "IKZF1_Mac",
+                                "CK1a_Prog", "GSPT1_TumS"), patient, "Neosubstrates")
+    _panel(axes[1, 0], result, ("MYC_TumS", "IRF4_TumS", "P21_TumS", "IFNB_TumS", "CD38_TumS"),
+           patient, "Tumour programme (sensitive clone)")
     ax = axes[1, 1]
     readout = {"mprotein": "MPROTEIN", "spd": "SPD", "alc": "ALC"}[dis.readout]
     ax.plot(t, result.series(readout, patient), color="k", label=readout)
@@ -102,11 +108,29 @@ def plot(result: SimulationResult, path: Path, patient: int = 0) -> None:
     ax2.set_ylabel("tumour burden (1 = baseline)")
     ax.set_title(f"{dis.label}: readout and clones")
     ax2.legend(fontsize=8, loc="upper right")
-    for a in axes[1]:
+    _panel(axes[2, 0], result, ("IL2", "cd8_total", "pd1_fraction", "TREG", "NK",
+                                "nk_cytotoxicity", "synapse_quality"), patient,
+           "T and NK cells")
+    _panel(axes[2, 1], result, ("IFNG", "TNFA", "IL6", "IL10", "M1_SHARE", "dc_priming_cd8",
+                                "niche_protection", "angiogenic_support"), patient,
+           "Cytokines, macrophages, DCs, stroma")
+    ax = axes[3, 0]
+    names = set(result.names())
+    for name, grade3 in (("ANC", 1.0), ("PLT", 50.0)):
+        if name in names:
+            line = ax.plot(t, result.series(name, patient), label=name)[0]
+            ax.axhline(grade3, color=line.get_color(), ls=":", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_ylabel("10^9/L (dotted: grade 3)")
+    ax.set_title("Blood counts")
+    ax.legend(fontsize=8)
+    _panel(axes[3, 1], result, ("direct_kill_TumS", "immune_kill", "ctl_kill", "nk_kill",
+                                "mac_kill"), patient, "Kill rates", "1/h")
+    for a in axes[3]:
         a.set_xlabel("time (days)")
     fig.suptitle(result.scenario.name)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
