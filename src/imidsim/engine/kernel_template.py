@@ -7,7 +7,11 @@ its own; the stub below stands in for the generated ``rhs`` when the file is rea
 Per patient, time is cut into segments at dosing events. Within a segment every drug's
 amounts follow ``x(t) = V exp(Lambda (t - t0)) V^-1 x(t0)`` exactly, so the plasma
 concentrations the model reads are closed-form; at a segment end the PK state is propagated
-analytically and the dose is added to the gut compartment. The ODE state is integrated by
+analytically and the dose is added to the gut (oral) or central (IV) compartment. An event
+with a negative drug index ``-(k + 2)`` is a bolus into model species ``k`` (antibodies and
+cell products, whose kinetics are part of the ODE). An event may carry a dose rule: the rule's
+observable is evaluated at the dose time; below its threshold the dose is held, and the first
+dose given after a hold moves to the next (lower) dose level. The ODE state is integrated by
 an adaptive DOPRI5 step with its 4th-order continuous extension for output times.
 
 Status codes: 0 ok, 1 too many steps, 2 step size underflow, 3 non-finite state.
@@ -74,8 +78,9 @@ def _conc(t, t0, lam, coef, cfix, c):
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
-def integrate_one(y0, p, ev_t, ev_d, ev_amt, lam, vec, vinv, scale, cfix, t_out,
-                  rtol, atol, hmax, out_y, out_c):
+def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr, rule_levels,
+                  rule_nlev, lam, vec, vinv, scale, cfix, t_out, rtol, atol, hmax, out_y, out_c,
+                  held_count, level_out, obs_buf):
     ns = y0.shape[0]
     nd = lam.shape[0]
     nt = t_out.shape[0]
@@ -94,6 +99,9 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, lam, vec, vinv, scale, cfix, t_out,
     c = np.zeros(nd)
     coef = np.zeros((nd, 3))
     pkx = np.zeros((nd, 3))
+    nr = rule_obs.shape[0]
+    level = np.zeros(nr, np.int64)
+    held = np.zeros(nr, np.bool_)
     t = 0.0
     t_end = t_out[nt - 1]
     iout = 0
@@ -110,8 +118,27 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, lam, vec, vinv, scale, cfix, t_out,
     while t < t_end:
         # Apply every event due now.
         while ie < ne and ev_t[ie] <= t:
-            if ev_d[ie] >= 0:
-                pkx[ev_d[ie], 0] += ev_amt[ie]
+            amt = ev_amt[ie]
+            r = ev_rule[ie]
+            if r >= 0:
+                _pk_coeffs(pkx, lam, vec, vinv, scale, coef)
+                _conc(t, t, lam, coef, cfix, c)
+                observe(t, y, p, c, obs_buf)
+                if obs_buf[rule_obs[r]] < rule_thr[r]:
+                    held[r] = True
+                    held_count[r] += 1
+                    amt = 0.0
+                else:
+                    if held[r]:
+                        held[r] = False
+                        if level[r] < rule_nlev[r] - 1:
+                            level[r] += 1
+                    amt *= rule_levels[r, level[r]]
+            d = ev_d[ie]
+            if d >= 0:
+                pkx[d, ev_cmt[ie]] += amt
+            elif d <= -2:
+                y[-d - 2] += amt
             ie += 1
         t_seg = ev_t[ie] if ie < ne else t_end
         if t_seg > t_end:
@@ -204,18 +231,23 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, lam, vec, vinv, scale, cfix, t_out,
                     return 2
         # Segment done: advance the PK state analytically to the segment end.
         _pk_advance(pkx, lam, vec, vinv, t_seg - t0)
+    for r in range(nr):
+        level_out[r] = level[r]
     return 0
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def integrate_batch(y0, P, ev_t, ev_d, ev_amt, lam, vec, vinv, scale, cfix, t_out,
-                    rtol, atol, hmax, out_y, out_c, status):
+def integrate_batch(y0, P, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr,
+                    rule_levels, rule_nlev, lam, vec, vinv, scale, cfix, t_out, rtol, atol, hmax,
+                    out_y, out_c, status, held_count, level_out, n_obs):
     """Integrate every patient (rows of ``y0`` and ``P``) in parallel."""
     n = y0.shape[0]
     for i in prange(n):
-        status[i] = integrate_one(y0[i], P[i], ev_t[i], ev_d[i], ev_amt[i], lam[i], vec[i],
-                                  vinv[i], scale[i], cfix[i], t_out, rtol, atol, hmax,
-                                  out_y[i], out_c[i])
+        obs_buf = np.zeros(n_obs)
+        status[i] = integrate_one(y0[i], P[i], ev_t[i], ev_d[i], ev_amt[i], ev_cmt[i],
+                                  ev_rule[i], rule_obs, rule_thr, rule_levels, rule_nlev, lam[i],
+                                  vec[i], vinv[i], scale[i], cfix[i], t_out, rtol, atol, hmax,
+                                  out_y[i], out_c[i], held_count[i], level_out[i], obs_buf)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")

@@ -39,16 +39,22 @@ def solve_reference(sim: Simulation, patients=None, patient: int = 0, *,
         rhs(t, z[:ns], p, c, dy)
         return np.concatenate([dy, np.einsum("dij,dj->di", A, x).ravel()])
 
-    ev = [(t, d, a) for t, d, a in zip(plan.ev_t[patient], plan.ev_d[patient],
-                                       plan.ev_amt[patient], strict=True) if d >= 0]
-    cuts = sorted({0.0, *[t for t, _, _ in ev if t < t_out[-1]], float(t_out[-1])})
+    if len(plan.rule_obs):
+        raise NotImplementedError("the reference path does not apply dose rules")
+    ev = [(t, d, a, k) for t, d, a, k in zip(plan.ev_t[patient], plan.ev_d[patient],
+                                             plan.ev_amt[patient], plan.ev_cmt[patient],
+                                             strict=True) if d >= 0 or d <= -2]
+    cuts = sorted({0.0, *[t for t, *_ in ev if t < t_out[-1]], float(t_out[-1])})
     out_y = np.zeros((len(t_out), ns))
     out_c = np.zeros((len(t_out), nd))
     t = 0.0
     for t_next in cuts[1:]:
-        for te, d, a in ev:
+        for te, d, a, k in ev:
             if te == t:
-                state[ns + 3 * d] += a
+                if d >= 0:
+                    state[ns + 3 * d + k] += a
+                else:
+                    state[-d - 2] += a
         mask = (t_out >= t) & (t_out <= t_next)
         t_eval = np.unique(np.append(t_out[mask], t_next))
         sol = solve_ivp(f, (t, t_next), state, method="LSODA", rtol=rtol, atol=atol,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,26 +24,50 @@ STATUS_TEXT = {
 class DosingPlan:
     """Per-patient dosing events and PK propagators for the model's drug inputs.
 
-    ``ev_t`` (n, ne) hours, ``ev_d`` (n, ne) drug index (-1 = padding), ``ev_amt`` (n, ne) mg
-    into the gut; ``lam`` (n, nd, 3), ``vec``/``vinv`` (n, nd, 3, 3), ``scale`` (n, nd) turns
-    central amount (mg) into uM; ``cfix`` (n, nd) constant in-vitro concentration (uM).
+    ``ev_t`` (n, ne) hours; ``ev_d`` (n, ne) drug index, ``-1`` padding, ``-(k + 2)`` a bolus
+    into species ``k``; ``ev_amt`` (n, ne) amount (mg for drugs, species units for boluses);
+    ``ev_cmt`` (n, ne) PK compartment receiving a drug dose (0 gut/oral, 1 central/IV);
+    ``ev_rule`` (n, ne) dose-rule index or -1. Rules: ``rule_obs`` observable index,
+    ``rule_thr`` hold threshold, ``rule_levels`` (nr, L) dose multipliers per level,
+    ``rule_nlev`` levels in use. ``lam`` (n, nd, 3), ``vec``/``vinv`` (n, nd, 3, 3); ``scale``
+    (n, nd) turns central amount (mg) into uM; ``cfix`` (n, nd) in-vitro concentration (uM).
     """
 
     ev_t: np.ndarray
     ev_d: np.ndarray
     ev_amt: np.ndarray
+    ev_cmt: np.ndarray
+    ev_rule: np.ndarray
     lam: np.ndarray
     vec: np.ndarray
     vinv: np.ndarray
     scale: np.ndarray
     cfix: np.ndarray
+    rule_obs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    rule_thr: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    rule_levels: np.ndarray = field(default_factory=lambda: np.ones((0, 1)))
+    rule_nlev: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @classmethod
     def empty(cls, n: int, nd: int) -> DosingPlan:
         eye = np.broadcast_to(np.eye(N_CMT), (n, nd, N_CMT, N_CMT)).copy()
         return cls(np.full((n, 1), np.inf), np.full((n, 1), -1, np.int64), np.zeros((n, 1)),
+                   np.zeros((n, 1), np.int64), np.full((n, 1), -1, np.int64),
                    -np.ones((n, nd, N_CMT)), eye, eye.copy(), np.zeros((n, nd)),
                    np.zeros((n, nd)))
+
+    def add_rule(self, observable_index: int, threshold: float, levels: list[float]) -> int:
+        """Register a hold-and-reduce rule; returns its index for :meth:`add_events`."""
+        width = max(self.rule_levels.shape[1], len(levels))
+        table = np.ones((self.rule_levels.shape[0] + 1, width))
+        table[:-1, : self.rule_levels.shape[1]] = self.rule_levels
+        table[-1, : len(levels)] = levels
+        table[-1, len(levels):] = levels[-1]
+        self.rule_levels = table
+        self.rule_obs = np.append(self.rule_obs, observable_index).astype(np.int64)
+        self.rule_thr = np.append(self.rule_thr, threshold)
+        self.rule_nlev = np.append(self.rule_nlev, len(levels)).astype(np.int64)
+        return len(self.rule_obs) - 1
 
     def set_drug(self, d: int, pk: LinearPK) -> None:
         lam, vec, vinv = pk.eigen()
@@ -52,15 +76,25 @@ class DosingPlan:
         self.vinv[:, d] = vinv
         self.scale[:, d] = 1000.0 / (np.asarray(pk.v1, float) * pk.mw)
 
-    def add_events(self, times: np.ndarray, drug_index: int, amounts: np.ndarray) -> None:
-        """Append events (times (n, k) hours, amounts (n, k) mg) and keep them time-sorted."""
+    def add_events(self, times: np.ndarray, drug_index: int, amounts: np.ndarray, *,
+                   compartment: int = 0, rule: int = -1) -> None:
+        """Append events (times (n, k) hours, amounts (n, k)) and keep them time-sorted."""
         n = self.ev_t.shape[0]
+        full = np.full(times.shape, 0, np.int64)
         t = np.concatenate([self.ev_t, times], axis=1)
-        d = np.concatenate([self.ev_d, np.full(times.shape, drug_index, np.int64)], axis=1)
+        d = np.concatenate([self.ev_d, full + drug_index], axis=1)
         a = np.concatenate([self.ev_amt, amounts], axis=1)
+        cm = np.concatenate([self.ev_cmt, full + compartment], axis=1)
+        ru = np.concatenate([self.ev_rule, full + rule], axis=1)
         order = np.argsort(t, axis=1, kind="stable")
         rows = np.arange(n)[:, None]
         self.ev_t, self.ev_d, self.ev_amt = t[rows, order], d[rows, order], a[rows, order]
+        self.ev_cmt, self.ev_rule = cm[rows, order], ru[rows, order]
+
+    def add_species_bolus(self, times: np.ndarray, species_index: int,
+                          amounts: np.ndarray, *, rule: int = -1) -> None:
+        """Boluses into a model species (e.g. an antibody's central amount)."""
+        self.add_events(times, -(species_index + 2), amounts, rule=rule)
 
 
 @dataclass
@@ -70,6 +104,8 @@ class BatchSolution:
     c: np.ndarray  # (n, nt, nd) uM
     obs: np.ndarray  # (n, nt, na)
     status: np.ndarray  # (n,)
+    held_doses: np.ndarray | None = None  # (n, n_rules) doses held by each rule
+    dose_level: np.ndarray | None = None  # (n, n_rules) final dose level index
 
 
 def initial_state(cm: CompiledModel, P: np.ndarray) -> np.ndarray:
@@ -93,11 +129,17 @@ def solve_batch(cm: CompiledModel, P: np.ndarray, plan: DosingPlan, t_out_h: np.
     y = np.zeros((n, nt, ns))
     c = np.zeros((n, nt, nd))
     status = np.zeros(n, np.int64)
-    cm.integrate_batch(y0, P, np.ascontiguousarray(plan.ev_t), np.ascontiguousarray(plan.ev_d),
-                       np.ascontiguousarray(plan.ev_amt), np.ascontiguousarray(plan.lam),
-                       np.ascontiguousarray(plan.vec), np.ascontiguousarray(plan.vinv),
-                       np.ascontiguousarray(plan.scale), np.ascontiguousarray(plan.cfix), t_out,
-                       float(rtol), float(atol), float(hmax), y, c, status)
+    nr = len(plan.rule_obs)
+    held = np.zeros((n, nr), np.int64)
+    level = np.zeros((n, nr), np.int64)
+    arr = np.ascontiguousarray
+    cm.integrate_batch(y0, P, arr(plan.ev_t), arr(plan.ev_d), arr(plan.ev_amt),
+                       arr(plan.ev_cmt), arr(plan.ev_rule), arr(plan.rule_obs),
+                       arr(plan.rule_thr, dtype=float), arr(plan.rule_levels, dtype=float),
+                       arr(plan.rule_nlev), arr(plan.lam), arr(plan.vec), arr(plan.vinv),
+                       arr(plan.scale), arr(plan.cfix), t_out, float(rtol), float(atol),
+                       float(hmax), y, c, status, held, level,
+                       max(len(cm.model.assignments), 1))
     if raise_on_failure and np.any(status != 0):
         i = int(np.flatnonzero(status)[0])
         raise SolverError(f"integration failed for patient {i}: "
@@ -105,4 +147,4 @@ def solve_batch(cm: CompiledModel, P: np.ndarray, plan: DosingPlan, t_out_h: np.
     obs = np.zeros((n, nt, len(cm.model.assignments)))
     if observables:
         cm.observe_batch(t_out, y, P, c, obs)
-    return BatchSolution(t_out, y, c, obs, status)
+    return BatchSolution(t_out, y, c, obs, status, held, level)
