@@ -180,6 +180,32 @@ def _print_coverage(as_json: bool) -> None:
         raise InputError(f"coverage incomplete: {', '.join(str(r['effect']) for r in missing)}")
 
 
+@app.command()
+def regimens(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """List the regimen library (name, agents, cycles, sources)."""
+    from rich.table import Table
+
+    from imidsim.regimens import library
+
+    lib = library()
+    rows = [{"name": r.name, "label": r.label, "disease": r.disease, "agents": r.agent_names(),
+             "cycle_days": r.cycle_days, "cycles": r.cycles, "source": r.source}
+            for r in lib.values()]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"imidsim regimen library ({len(rows)})")
+    for col in ("name", "label", "disease", "agents", "cycles", "source"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["name"]), str(r["label"]), ", ".join(r["disease"]),  # type: ignore[arg-type]
+                      ", ".join(r["agents"]), f"{r['cycles']} x {r['cycle_days']} d",  # type: ignore[arg-type]
+                      ", ".join(r["source"]))  # type: ignore[arg-type]
+    console.print(table)
+
+
 experiment_app = typer.Typer(help="In-silico experiments.", no_args_is_help=True)
 app.add_typer(experiment_app, name="experiment")
 

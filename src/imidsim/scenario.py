@@ -50,6 +50,8 @@ class PatientSpec(Strict):
     spd0: float | None = Field(None, gt=0, description="cm2")
     alc0: float | None = Field(None, gt=0, description="10^9/L")
     crcl_ml_min: float | None = Field(None, ge=0, le=250, description="creatinine clearance")
+    weight_kg: float | None = Field(None, gt=20, le=250, description="body weight")
+    bsa_m2: float | None = Field(None, gt=0.8, le=3.0, description="body-surface area")
     tcell_level: float | None = Field(None, ge=0, description="T cells, 1 = typical")
     nk_level: float | None = Field(None, ge=0, description="NK cells, 1 = typical")
     exhaustion: float | None = Field(None, ge=0, lt=1, description="PD-1-high share of CD8")
@@ -159,6 +161,8 @@ class Scenario(Strict):
     patient: PatientSpec = PatientSpec()
     interventions: Interventions = Interventions()
     treatments: list[Treatment] = Field(default_factory=list)
+    regimen: str | dict[str, Any] | None = Field(
+        None, description="library regimen name, path to a regimen YAML, or inline mapping")
     duration_days: float | None = Field(None, gt=0, le=3650)
     output: OutputSpec = OutputSpec()
     solver: SolverSpec = SolverSpec()
@@ -170,11 +174,31 @@ class Scenario(Strict):
     def _known_disease(cls, v: str) -> str:
         return _reraise(lambda: lookup_disease(v, field="disease").name)
 
+    @field_validator("regimen")
+    @classmethod
+    def _valid_regimen(cls, v: str | dict[str, Any] | None) -> str | dict[str, Any] | None:
+        if v is not None:
+            from imidsim.regimens import load_regimen
+
+            _reraise(lambda: load_regimen(v))
+        return v
+
+    def resolved_regimen(self):
+        from imidsim.regimens import load_regimen
+
+        return None if self.regimen is None else load_regimen(self.regimen)
+
     def horizon_days(self) -> float:
         if self.duration_days is not None:
             return float(self.duration_days)
         ends = [t.start_day - 1 + t.cycles * t.resolved_schedule().cycle_days
                 for t in self.treatments]
+        reg = self.resolved_regimen()
+        if reg is not None:
+            from imidsim.regimens import finite_length_days
+
+            length = finite_length_days(reg)
+            ends.append(365.0 if length is None else length)
         return float(max(ends, default=28.0))
 
 

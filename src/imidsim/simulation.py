@@ -19,9 +19,17 @@ from imidsim import __version__
 from imidsim.engine.codegen import CompiledModel, compile_model
 from imidsim.engine.solve import BatchSolution, DosingPlan, solve_batch
 from imidsim.errors import InputError, did_you_mean
-from imidsim.library.loader import disease, drug, parameters_for
+from imidsim.library.agents import agent, agents
+from imidsim.library.loader import DRUG_ALIASES, disease, drug, drugs, parameters_for
 from imidsim.model.core import Model, Module, assemble
 from imidsim.model.parameter import ParameterSet
+from imidsim.modules.antibodies import (
+    antibody_module,
+    central,
+    checkpoint_expr,
+    irae_module,
+    nk_activation_terms,
+)
 from imidsim.modules.crbn import crbn_module
 from imidsim.modules.cytokines import cytokine_module
 from imidsim.modules.dendritic import dendritic_module
@@ -36,20 +44,35 @@ from imidsim.modules.tumour import readout_module, tumour_module
 from imidsim.pk.drug_pk import linear_pk
 from imidsim.scenario import Scenario
 
-PATIENT_COVARIATES = ("crcl_ml_min",)
+PATIENT_COVARIATES = ("crcl_ml_min", "weight_kg", "bsa_m2")
+COVARIATE_DEFAULTS = {"crcl_ml_min": np.nan, "weight_kg": 70.0, "bsa_m2": 1.8}
 
 
-def default_modules() -> tuple[Module, ...]:
-    """The full model: exposure, CRBN glue, tumour, readouts, immune microenvironment, marrow."""
-    return (exposure_module(), crbn_module(), tumour_module(), readout_module(), tcell_module(),
-            nk_module(), macrophage_module(), dendritic_module(), cytokine_module(),
-            stroma_module(), dex_module(), marrow_module())
+def default_modules(agent_names: tuple[str, ...] = ()) -> tuple[Module, ...]:
+    """The full model: exposure, CRBN glue, tumour, readouts, immune microenvironment, marrow,
+    plus a module for each combination agent in use (antibodies, engagers, checkpoints)."""
+    ags = tuple(agent(a) for a in agent_names)
+    mods = [exposure_module(), crbn_module(), tumour_module(), readout_module(),
+            tcell_module(pd1_blockade=checkpoint_expr(ags)),
+            nk_module(extra_activation=nk_activation_terms(ags)), macrophage_module(),
+            dendritic_module(), cytokine_module(), stroma_module(), dex_module(),
+            marrow_module()]
+    if ags:
+        mods.append(antibody_module(ags))
+    if any(a.has("checkpoint") for a in ags):
+        mods.append(irae_module())
+    return tuple(mods)
 
 
 @cache
-def build(disease_name: str = "myeloma") -> tuple[Model, CompiledModel]:
-    """Assemble and compile the default model for ``disease_name`` (cached per process)."""
-    model = assemble(default_modules(), parameters_for(disease_name))
+def build(disease_name: str = "myeloma", agent_names: tuple[str, ...] = ()
+          ) -> tuple[Model, CompiledModel]:
+    """Assemble and compile the model for a disease and a set of agents (cached)."""
+    params = parameters_for(disease_name)
+    extra = [p for a in agent_names for p in agent(a).parameters]
+    if extra:
+        params = params.merged(ParameterSet.from_records(extra))
+    model = assemble(default_modules(tuple(sorted(agent_names))), params)
     return model, compile_model(model)
 
 
@@ -106,7 +129,10 @@ class Simulation:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.disease = disease(scenario.disease)
-        self.model, self.compiled = build(self.disease.name)
+        self.regimen = scenario.resolved_regimen()
+        names = self.regimen.agent_names() if self.regimen else []
+        self.agent_names = tuple(sorted({n.lower() for n in names if n.lower() in agents()}))
+        self.model, self.compiled = build(self.disease.name, self.agent_names)
         base = self.model.parameters
         unknown = [k for k in scenario.parameters if k not in base]
         if unknown:
@@ -130,9 +156,10 @@ class Simulation:
                 raise InputError(f"patients: unknown column '{col}'."
                                  f"{did_you_mean(col, allowed)}")
         table = table.reset_index(drop=True)
-        crcl = self.scenario.patient.crcl_ml_min
-        if "crcl_ml_min" not in table.columns:
-            table["crcl_ml_min"] = np.nan if crcl is None else crcl
+        for cov, default in COVARIATE_DEFAULTS.items():
+            if cov not in table.columns:
+                given = getattr(self.scenario.patient, cov)
+                table[cov] = default if given is None else given
         return table
 
     def parameter_matrix(self, table: pd.DataFrame) -> np.ndarray:
@@ -166,7 +193,52 @@ class Simulation:
             ev_t = times[None, :] + pk.lag[:, None]
             ev_amt = np.broadcast_to(tr.dose_mg * pk.f[:, None], ev_t.shape)
             plan.add_events(ev_t, d_idx, np.array(ev_amt))
+        if self.regimen is not None:
+            self._regimen_events(plan, table)
         return plan
+
+    def _regimen_events(self, plan: DosingPlan, table: pd.DataFrame) -> None:
+        """Turn the regimen's doses into engine events (drugs: PK compartments; agents: boluses
+        into their central species), attaching hold-and-reduce rules."""
+        from imidsim.regimens import dose_multiplier, expand
+
+        reg = self.regimen
+        assert reg is not None
+        n = len(table)
+        weight = table["weight_kg"].to_numpy(float)
+        bsa = table["bsa_m2"].to_numpy(float)
+        crcl = table["crcl_ml_min"].to_numpy(float)
+        rules = {}
+        for r in reg.dose_modifications:
+            obs = self.model.assignment_names.index(r.hold_if.marker)
+            rules[r.agent.lower()] = plan.add_rule(obs, r.hold_if.below,
+                                                   [lv / r.levels[0] for lv in r.levels])
+        events = expand(reg, self.scenario.horizon_days())
+        by_agent: dict[str, list] = {}
+        for ev in events:
+            by_agent.setdefault(ev.agent.lower(), []).append(ev)
+        inputs = self.model.input_names
+        for name, evs in by_agent.items():
+            key = DRUG_ALIASES.get(name, name)
+            days = np.array([e.day for e in evs])
+            mult = np.stack([dose_multiplier(e.unit, weight, bsa) * e.dose for e in evs], axis=1)
+            rule = rules.get(name, -1)
+            if key in drugs():
+                d = drug(key)
+                pk = linear_pk(d, self.parameters, n,
+                               crcl=None if np.all(np.isnan(crcl)) else np.nan_to_num(crcl,
+                                                                                     nan=100.0))
+                d_idx = inputs.index(conc_name(key))
+                plan.set_drug(d_idx, pk)
+                iv = d.route == "iv"
+                times = days[None, :] * 24.0 + (0.0 if iv else pk.lag[:, None])
+                plan.add_events(np.broadcast_to(times, (n, len(days))).copy(), d_idx,
+                                mult * (1.0 if iv else pk.f[:, None]),
+                                compartment=1 if iv else 0, rule=rule)
+            else:
+                s_idx = self.model.species_index(central(key))
+                plan.add_species_bolus(np.broadcast_to(days * 24.0, (n, len(days))).copy(),
+                                       s_idx, mult, rule=rule)
 
     def output_times(self) -> np.ndarray:
         horizon_h = self.scenario.horizon_days() * 24.0

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from imidsim.errors import InputError, ParameterError, did_you_mean, one_of
-from imidsim.model.parameter import Parameter, ParameterSet, parameter_from_mapping
+from imidsim.model.parameter import Parameter, ParameterSet, Status, parameter_from_mapping
 
 PK_MODELS = ("oral_1cmt", "oral_2cmt", "none")
 CRBN_DRUGS = ("thalidomide", "lenalidomide", "pomalidomide", "iberdomide", "mezigdomide",
@@ -38,6 +38,7 @@ class Drug:
     pk_model: str
     renal: bool
     parameters: tuple[Parameter, ...]
+    route: str = "oral"
 
     def param(self, key: str) -> Parameter:
         full = f"{self.name}.{key}"
@@ -70,7 +71,7 @@ def drugs() -> dict[str, Drug]:
         params = tuple(parameter_from_mapping(f"{name}.{k}", v)
                        for k, v in spec["parameters"].items())
         out[name] = Drug(name, spec["label"], spec["class"], pk_model,
-                         bool(spec.get("renal", False)), params)
+                         bool(spec.get("renal", False)), params, spec.get("route", "oral"))
     return out
 
 
@@ -93,8 +94,13 @@ def diseases() -> dict[str, Disease]:
         if name.startswith("_"):
             continue
         params = tuple(parameter_from_mapping(k, v) for k, v in spec["parameters"].items())
-        out[name] = Disease(name, spec["label"], spec["readout"], params,
-                            {k: float(v) for k, v in spec["antigens"].items()})
+        antigens = {k: float(v) for k, v in spec["antigens"].items()}
+        params += tuple(
+            Parameter(f"antigen.{k}", v, "1", ("imidsim:modelling-choice",), Status.ASSUMED,
+                      note=f"relative surface density of {k} on {spec['label']} cells (1 = high; "
+                           f"typical immunophenotype, not a measured number)")
+            for k, v in antigens.items())
+        out[name] = Disease(name, spec["label"], spec["readout"], params, antigens)
     return out
 
 

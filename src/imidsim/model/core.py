@@ -235,6 +235,8 @@ def assemble(modules: Iterable[Module], parameters: ParameterSet) -> Model:
 
     for s in species:
         e = read(f"init:{s.name}", s.initial, f"species '{s.name}' initial", allow_state=False)
+        if isinstance(s.initial, int | float) and s.initial == 0:
+            continue  # zero carries any unit
         check_unit(e, units, units[s.name], where=f"species '{s.name}' initial value")
     for a in assigns:
         read(f"assign:{a.name}", a.expr, f"assignment '{a.name}'")

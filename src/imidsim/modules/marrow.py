@@ -98,7 +98,9 @@ def _lineage(key: str, label: str, mat_max: str) -> tuple[list[Species], list[As
     return species, assigns, reactions
 
 
-def marrow_module() -> Module:
+def marrow_module(extra_tox: tuple[str, ...] = ()) -> Module:
+    """Marrow; ``extra_tox`` adds progenitor death-rate terms (1/h, e.g. chemotherapy)."""
+    extra = "".join(f" + {e}" for e in extra_tox)
     species: list[Species] = []
     assigns: list[Assignment] = [
         Assignment("marrow_sensitivity_eff",
@@ -112,7 +114,7 @@ def marrow_module() -> Module:
         Assignment("marrow_progenitor_tox",
                    f"marrow_sensitivity_eff * (marrow.gspt1_kill * "
                    f"pos(1 - {substrate('GSPT1', 'Prog')}) + marrow.ck1a_kill * "
-                   f"pos(1 - {substrate('CK1a', 'Prog')}))", "1/h",
+                   f"pos(1 - {substrate('CK1a', 'Prog')})){extra}", "1/h",
                    "death rate of proliferating precursors from GSPT1 and CK1alpha loss",
                    ("S36", "review:80", "review:186", "review:187")),
     ]

@@ -19,8 +19,10 @@ from imidsim.modules.exposure import conc_name
 N0 = "patient.nk_level * (1 - intervention.nk_depletion)"
 
 
-def nk_module() -> Module:
+def nk_module(extra_activation: tuple[str, ...] = ()) -> Module:
+    """NK cells; ``extra_activation`` adds antibody-driven activation terms (e.g. SLAMF7)."""
     d = "derepression_NK"
+    extra = "".join(f" + {e}" for e in extra_activation)
     assigns = (
         Assignment(d, f"pos(1 - ({substrate('IKZF1', 'NK')} + {substrate('IKZF3', 'NK')}) / 2)",
                    "1", "IKZF1/3 loss in NK cells", ("review:218",)),
@@ -33,7 +35,8 @@ def nk_module() -> Module:
                    f"1 - patient.synapse_defect + patient.synapse_defect * tcell.synapse_repair"
                    f" * {d}", "1", "NK - tumour synapse quality", ("review:217",)),
         Assignment("nk_activation",
-                   "(nk.basal_activation + (il2_signal ** nk.il2_act_exp + nk.zap_gain * nk_zap70)"
+                   f"(nk.basal_activation + (il2_signal ** nk.il2_act_exp + nk.zap_gain * nk_zap70"
+                   f"{extra})"
                    " * nk_granzyme * nk_synapse_quality / (1 - patient.synapse_defect)"
                    " * dex_immune_damping) / (nk.basal_activation + 1)", "1",
                    "cytotoxic activation per NK cell (1 = untreated); granzyme and the restored "
@@ -47,9 +50,10 @@ def nk_module() -> Module:
         Assignment("nk_nkg2d_ec50", f"1 - nk.nkg2d_shift * {d}", "1",
                    "NKG2D-triggered activation EC50 relative to untreated", ("S41",)),
         Assignment("adcc_capacity",
-                   "NK * nk_granzyme * dex_immune_damping / nk_cd16_ec50 * nk_synapse_quality"
+                   "NK * nk_granzyme * dex_immune_damping * nk_synapse_quality"
                    " / (1 - patient.synapse_defect)", "1",
-                   "NK capacity for antibody-dependent cytotoxicity (1 = untreated)",
+                   "NK effector capacity for antibody-dependent cytotoxicity (1 = untreated); "
+                   "the CD16 threshold acts on the antibody signal (antibodies module)",
                    ("review:62", "review:217", "S41")),
     )
     species = (Species("NK", "1", N0, "NK cells relative to the untreated patient",

@@ -23,7 +23,8 @@ def _relax(name: str, target: str, rate: str, desc: str, refs: tuple[str, ...] =
             Reaction(f"{name}_turnover", f"{rate} * {name}", {name: -1}, f"turnover of {name}")]
 
 
-def tcell_module() -> Module:
+def tcell_module(pd1_blockade: str = "intervention.pd1_blockade") -> Module:
+    """T cells; ``pd1_blockade`` is the expression of PD-1 axis blockade (0..1)."""
     a = "ikzf_activity_T"
     d = "derepression_T"
     x0 = "patient.exhaustion / (1 - patient.exhaustion)"
@@ -56,8 +57,13 @@ def tcell_module() -> Module:
                    f"burden_rel ** tcell.antigen_exp * (1 - tcell.exh_inhibition * {d})", "1",
                    "chronic tumour-antigen drive to exhaustion, restrained by IKZF loss",
                    ("review:192", "review:203")),
+        Assignment("pd1_blockade", pd1_blockade, "1",
+                   "PD-1/PD-L1 axis blockade (experiment input and checkpoint antibodies)",
+                   ("review:206",)),
+        Assignment("t_effectors", "(CD8_EFF + TH1) / 2", "1",
+                   "T cells available for redirection by engagers (1 = untreated)"),
         Assignment("reinvigoration",
-                   "1 + tcell.pd1_reversal * intervention.pd1_blockade * costimulation", "1",
+                   "1 + tcell.pd1_reversal * pd1_blockade * costimulation", "1",
                    "exhaustion reversal; PD-1 blockade works only with co-stimulation",
                    ("review:206",)),
         Assignment("exhaustion_rate", f"(tcell.k_rev + tcell.k_exh_death) * {x0}", "1/h",
