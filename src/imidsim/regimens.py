@@ -12,9 +12,15 @@ Example (DRd, POLLUX)::
       - {agent: lenalidomide, dose: 25, unit: mg, days: "1-21"}
       - {agent: dexamethasone, dose: 40, unit: mg, days: "1,8,15,22"}
     phases:                                   # cycle ranges must not overlap
-      - {name: weekly, cycles: "1-2", agents: [{agent: daratumumab, dose: 16, unit: mg/kg, days: "1,8,15,22"}]}
-      - {name: q2w, cycles: "3-6", agents: [{agent: daratumumab, dose: 16, unit: mg/kg, days: "1,15"}]}
-      - {name: q4w, cycles: "7-end", agents: [{agent: daratumumab, dose: 16, unit: mg/kg, days: "1"}]}
+      - name: weekly
+        cycles: "1-2"
+        agents: [{agent: daratumumab, dose: 16, unit: mg/kg, days: "1,8,15,22"}]
+      - name: q2w
+        cycles: "3-6"
+        agents: [{agent: daratumumab, dose: 16, unit: mg/kg, days: "1,15"}]
+      - name: q4w
+        cycles: "7-end"
+        agents: [{agent: daratumumab, dose: 16, unit: mg/kg, days: "1"}]
     dose_modifications:
       - {agent: lenalidomide, hold_if: {marker: ANC, below: 1.0}, levels: [25, 20, 15, 10, 5]}
 
@@ -26,6 +32,7 @@ weight and body-surface area.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -117,7 +124,7 @@ class DoseRule(_Strict):
     @field_validator("levels")
     @classmethod
     def _decreasing(cls, v: list[float]) -> list[float]:
-        if any(x <= 0 for x in v) or any(b > a for a, b in zip(v, v[1:], strict=False)):
+        if any(x <= 0 for x in v) or any(b > a for a, b in itertools.pairwise(v)):
             raise ValueError(f"levels {v} must be positive and non-increasing")
         return v
 
@@ -153,8 +160,9 @@ class Regimen(_Strict):
             first, last = ph.span()
             for other_name, (a, b) in spans:
                 if first <= b and a <= last:
+                    hi = min(last, b)
                     raise ValueError(f"phases '{other_name}' and '{ph.name}' overlap in cycles "
-                                     f"{max(first, a)}-{min(last, b) if min(last, b) < END else 'end'}")
+                                     f"{max(first, a)}-{hi if hi < END else 'end'}")
             spans.append((ph.name, (first, last)))
             cd = ph.cycle_days or self.cycle_days
             for ad in ph.agents:

@@ -4,7 +4,8 @@ PK (review section 4; parameters in agents.yaml): two-compartment amounts (mg) w
 clearance plus target-mediated elimination that scales with the antigen load the tumour
 carries (so clearance falls as the target is depleted)::
 
-    dA1/dt = -(CL + Q)/V1 A1 + Q/V2 A2 - Vmax L C/(Km + C),   C = A1/V1,   dA2/dt = Q/V1 A1 - Q/V2 A2
+    dA1/dt = -(CL + Q)/V1 A1 + Q/V2 A2 - Vmax L C/(Km + C),   C = A1/V1
+    dA2/dt = Q/V1 A1 - Q/V2 A2
 
 with ``L`` the tumour antigen load relative to baseline. Target engagement is
 ``occ = C / (C + KD)``. Each mechanism kills tumour cells in proportion to occupancy, the
@@ -96,7 +97,7 @@ def antibody_module(agents: tuple[Agent, ...]) -> Module:
                     assigns.append(Assignment(
                         name, f"ab.k_tce * {a}.tce * {occ} * {antigen_expr(ag.target, k)}"
                         " * t_effectors * synapse_quality / (1 - patient.synapse_defect)", "1/h",
-                        f"T-cell redirection by {ag.label}", ("review:209", "review:284") + refs))
+                        f"T-cell redirection by {ag.label}", ("review:209", "review:284", *refs)))
                     terms.append(name)
                 if terms:
                     assigns.append(Assignment(f"{a}_kill_{k}", " + ".join(terms), "1/h",
@@ -107,7 +108,7 @@ def antibody_module(agents: tuple[Agent, ...]) -> Module:
             reactions.append(Reaction(f"NK_{a}_fratricide",
                                       f"ab.k_fratricide * {a}.fratricide * {occ} * NK", {"NK": -1},
                                       "NK cells express CD38: anti-CD38 fratricide",
-                                      ("review:213",) + refs))
+                                      ("review:213", *refs)))
     return Module("antibodies", "Antibodies, bispecifics and checkpoint inhibitors.",
                   tuple(species), tuple(assigns), tuple(reactions))
 
