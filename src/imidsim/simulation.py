@@ -25,11 +25,15 @@ from imidsim.model.core import Model, Module, assemble
 from imidsim.model.parameter import ParameterSet
 from imidsim.modules.antibodies import (
     antibody_module,
+    bcell_kill_terms,
     central,
     checkpoint_expr,
     irae_module,
     nk_activation_terms,
 )
+from imidsim.modules.bcells import bcell_module
+from imidsim.modules.cart import cart_module, effector
+from imidsim.modules.chemo import chemo_module, marrow_toxicity_terms
 from imidsim.modules.crbn import crbn_module
 from imidsim.modules.cytokines import cytokine_module
 from imidsim.modules.dendritic import dendritic_module
@@ -52,13 +56,20 @@ def default_modules(agent_names: tuple[str, ...] = ()) -> tuple[Module, ...]:
     """The full model: exposure, CRBN glue, tumour, readouts, immune microenvironment, marrow,
     plus a module for each combination agent in use (antibodies, engagers, checkpoints)."""
     ags = tuple(agent(a) for a in agent_names)
+    gcs = tuple(d.name for d in drugs().values()
+                if d.drug_class == "glucocorticoid" and d.name != "dexamethasone")
     mods = [exposure_module(), crbn_module(), tumour_module(), readout_module(),
             tcell_module(pd1_blockade=checkpoint_expr(ags)),
             nk_module(extra_activation=nk_activation_terms(ags)), macrophage_module(),
-            dendritic_module(), cytokine_module(), stroma_module(), dex_module(),
-            marrow_module()]
-    if ags:
-        mods.append(antibody_module(ags))
+            dendritic_module(), cytokine_module(), stroma_module(), dex_module(gcs),
+            bcell_module(bcell_kill_terms(ags)),
+            marrow_module(extra_tox=marrow_toxicity_terms()), chemo_module()]
+    abs_ = tuple(a for a in ags if a.agent_class != "car_t")
+    cars = tuple(a for a in ags if a.agent_class == "car_t")
+    if abs_:
+        mods.append(antibody_module(abs_))
+    if cars:
+        mods.append(cart_module(cars))
     if any(a.has("checkpoint") for a in ags):
         mods.append(irae_module())
     return tuple(mods)
@@ -191,8 +202,11 @@ class Simulation:
             days = tr.resolved_schedule().dose_days(tr.cycles, tr.start_day)
             times = days * 24.0 + tr.dose_hour
             ev_t = times[None, :] + pk.lag[:, None]
-            ev_amt = np.broadcast_to(tr.dose_mg * pk.f[:, None], ev_t.shape)
-            plan.add_events(ev_t, d_idx, np.array(ev_amt))
+            iv = drug(dname).route == "iv"
+            if iv:
+                ev_t = np.broadcast_to(times[None, :], (n, len(times))).copy()
+            ev_amt = np.broadcast_to(tr.dose_mg * (1.0 if iv else pk.f[:, None]), ev_t.shape)
+            plan.add_events(ev_t, d_idx, np.array(ev_amt), compartment=1 if iv else 0)
         if self.regimen is not None:
             self._regimen_events(plan, table)
         return plan
@@ -236,7 +250,8 @@ class Simulation:
                                 mult * (1.0 if iv else pk.f[:, None]),
                                 compartment=1 if iv else 0, rule=rule)
             else:
-                s_idx = self.model.species_index(central(key))
+                target = effector(key) if agent(key).agent_class == "car_t" else central(key)
+                s_idx = self.model.species_index(target)
                 plan.add_species_bolus(np.broadcast_to(days * 24.0, (n, len(days))).copy(),
                                        s_idx, mult, rule=rule)
 

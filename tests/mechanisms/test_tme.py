@@ -201,3 +201,16 @@ def test_c5_dexamethasone_kills_myeloma_but_dampens_immune_activation() -> None:
     assert np.mean(ratios) < 0.85, f"dexamethasone dampens the immune gains: {ratios}"
     # ... while the tumour still shrinks more with both than with lenalidomide alone.
     assert len_dex.series("tumour_burden")[-1] < len_only.series("tumour_burden")[-1]
+
+
+def test_iberdomide_lowers_b_cells_by_about_58_percent() -> None:
+    """S25: iberdomide 0.45 mg daily lowers B cells by 58.3% at week 24 (within +/-50% of the
+    change); CRBN-dependent in B cells."""
+    healthy = {"iberdomide.CL": 20.41, "iberdomide.V1": 20.41 * 14 / np.log(2)}
+    tx = [oral("iberdomide", 0.45, "continuous", 6)]
+    r = run(tx, days=168, interval_h=6, parameters=healthy)
+    fall = 1 - window_mean(r, "BCELL", 166, 168)
+    assert 0.5 * 0.583 <= fall <= 1.5 * 0.583
+    ko = run(tx, days=168, interval_h=24, parameters=healthy,
+             interventions={"crbn_knockout": ["B"]})
+    assert ko.series("BCELL")[-1] == pytest.approx(1.0, abs=1e-9)

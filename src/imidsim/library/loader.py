@@ -16,7 +16,11 @@ PK_MODELS = ("oral_1cmt", "oral_2cmt", "none")
 CRBN_DRUGS = ("thalidomide", "lenalidomide", "pomalidomide", "iberdomide", "mezigdomide",
               "avadomide", "cc885")
 SUBSTRATES = ("IKZF1", "IKZF3", "CK1a", "GSPT1", "SALL4")
-SMALL_MOLECULES = (*CRBN_DRUGS, "dexamethasone")  # drugs with a plasma-concentration input
+
+
+def small_molecules() -> tuple[str, ...]:
+    """Every drug with closed-form PK (a plasma-concentration input of the model)."""
+    return tuple(d.name for d in drugs().values())
 
 DRUG_ALIASES = {"cc-885": "cc885", "cc-220": "iberdomide", "cc-92480": "mezigdomide",
                 "cc-122": "avadomide", "len": "lenalidomide", "pom": "pomalidomide",

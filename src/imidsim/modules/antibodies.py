@@ -29,6 +29,7 @@ from imidsim.library.agents import Agent
 from imidsim.model.core import Assignment, Module, Reaction, Species
 
 TUMOUR_ANTIGENS = ("CD20", "CD38", "CD19", "BCMA", "SLAMF7", "CD23")
+B_CELL_ANTIGENS = ("CD20", "CD19")  # also carried by normal B cells (an antigen sink)
 CLONES = ("TumS", "TumR")
 CAPACITY = {"adcc": "adcc_capacity", "adcp": "adcp_capacity", "cdc": "1", "direct": "1"}
 MECH_REFS = {"adcc": ("review:62", "review:250"), "adcp": ("review:224", "review:226"),
@@ -74,6 +75,8 @@ def antibody_module(agents: tuple[Agent, ...]) -> Module:
             load = (f"(N_TumS * {antigen_expr(ag.target, 'TumS')} + N_TumR * "
                     f"{antigen_expr(ag.target, 'TumR')}) / (patient.tumour_burden0 * "
                     f"antigen.{ag.target} + 1e-12)")
+            if ag.target in B_CELL_ANTIGENS:
+                load = f"(1 - bcell.sink_share) * {load} + bcell.sink_share * BCELL"
             assigns.append(Assignment(f"{a}_target_load", load, "1",
                                       f"{ag.target} antigen load relative to baseline", refs))
             reactions.append(Reaction(
@@ -111,6 +114,13 @@ def antibody_module(agents: tuple[Agent, ...]) -> Module:
                                       ("review:213", *refs)))
     return Module("antibodies", "Antibodies, bispecifics and checkpoint inhibitors.",
                   tuple(species), tuple(assigns), tuple(reactions))
+
+
+def bcell_kill_terms(agents: tuple[Agent, ...]) -> tuple[str, ...]:
+    """Rates at which anti-CD20/CD19 antibodies and engagers deplete circulating normal B cells
+    (fast: blood B cells vanish within days of the first dose)."""
+    return tuple(f"bcell.k_depletion * {ag.name}_occupancy" for ag in agents
+                 if ag.target in B_CELL_ANTIGENS and ag.agent_class != "car_t")
 
 
 def checkpoint_expr(agents: tuple[Agent, ...]) -> str:

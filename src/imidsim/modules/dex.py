@@ -12,8 +12,11 @@ from imidsim.model.core import Assignment, Module, Reaction
 from imidsim.modules.exposure import conc_name
 
 
-def dex_module() -> Module:
+def dex_module(glucocorticoids: tuple[str, ...] = ()) -> Module:
+    """Glucocorticoid effect; other glucocorticoids (e.g. prednisone) count as dexamethasone
+    equivalents ``C * dex.EC50 / <drug>.gc_EC50``."""
     c = conc_name("dexamethasone")
+    c += "".join(f" + {conc_name(g)} * dex.EC50 / {g}.gc_EC50" for g in glucocorticoids)
     reactions = tuple(
         Reaction(f"N_{k}_dex_kill", f"dex.kill_max * tumour.dex_sensitivity * dex_effect * N_{k}",
                  {f"N_{k}": -1}, "glucocorticoid-induced apoptosis of malignant cells",

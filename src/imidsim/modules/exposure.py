@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imidsim.library.loader import SMALL_MOLECULES
+from imidsim.library.loader import small_molecules
 from imidsim.model.core import Input, Module
 
 
@@ -11,7 +11,8 @@ def conc_name(drug: str) -> str:
     return f"C_{drug}"
 
 
-def exposure_module(drugs: tuple[str, ...] = SMALL_MOLECULES) -> Module:
+def exposure_module(drugs: tuple[str, ...] | None = None) -> Module:
+    drugs = small_molecules() if drugs is None else drugs
     return Module(
         name="exposure",
         description="Plasma or in-vitro medium concentration of each CRBN modulator (uM).",
