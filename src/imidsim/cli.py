@@ -35,17 +35,59 @@ def _number(text: str, option: str, what: str, *, low: float = 0.0, high: float 
     return value
 
 
+def _scenario_from(arg: Path, days: float | None, disease: str | None):
+    """A scenario file, a regimen file, or a library regimen name -> Scenario."""
+    import yaml
+
+    from imidsim.regimens import library
+    from imidsim.scenario import load_scenario, parse_scenario
+
+    def wrap(regimen: object, name: str, diseases: list[str]) -> object:
+        spec = {"name": name, "disease": disease or (diseases[0] if diseases else "myeloma"),
+                "regimen": regimen, "duration_days": days or 365.0,
+                "output": {"interval_h": 6}}
+        return parse_scenario(spec, source=str(arg))
+
+    if not arg.exists() and str(arg) in library():
+        reg = library()[str(arg)]
+        return wrap(reg.name, reg.name, reg.disease)
+    if not arg.exists():
+        from imidsim.errors import did_you_mean
+
+        raise InputError(f"SCENARIO: '{arg}' is neither a file nor a library regimen; expected a "
+                         f"scenario/regimen YAML path or one of {', '.join(library())}."
+                         f"{did_you_mean(str(arg), library())}")
+    if arg.is_file():
+        try:
+            data = yaml.safe_load(arg.read_text())
+        except yaml.YAMLError:
+            data = None
+        if isinstance(data, dict) and ("agents" in data or "phases" in data) \
+                and "treatments" not in data and "regimen" not in data:
+            return wrap(data, str(data.get("name", arg.stem)), list(data.get("disease", [])))
+    sc = load_scenario(arg)
+    if days is not None or disease is not None:
+        updates = {k: v for k, v in (("duration_days", days), ("disease", disease)) if v}
+        sc = parse_scenario({**sc.model_dump(), **updates}, source=str(arg))
+    return sc
+
+
 @app.command()
 def simulate(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    scenario: Annotated[Path, typer.Argument(
+        help="scenario YAML file, regimen YAML file, or library regimen name (see 'regimens')")],
     out: Annotated[Path, typer.Option("--out", help="output folder")] = Path("results"),
+    days: Annotated[float | None, typer.Option("--days", help="horizon (days)")] = None,
+    disease: Annotated[str | None, typer.Option("--disease", help="override the disease")]
+    = None,
 ) -> None:
     """Simulate one patient: writes timecourse.parquet/.csv, summary.json and plot.png."""
     from imidsim.report import write_outputs
-    from imidsim.scenario import load_scenario
     from imidsim.simulation import Simulation
 
-    sc = load_scenario(scenario)
+    if days is not None and not 0 < days <= 3650:
+        raise InputError(f"--days: {days} is not valid; expected 0 < days <= 3650")
+    sc = _scenario_from(scenario, days, disease)
     result = Simulation(sc).solve()
     files = write_outputs(result, out)
     from imidsim.report import summary
