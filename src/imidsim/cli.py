@@ -248,6 +248,45 @@ def regimens(
     console.print(table)
 
 
+@app.command()
+def trial(
+    spec: Annotated[Path, typer.Argument(help="trial spec YAML")],
+    n_per_arm: Annotated[int | None, typer.Option("--n-per-arm", help="patients per arm")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="report folder")] = None,
+) -> None:
+    """Run a virtual trial and print simulated vs published readouts side by side."""
+    from rich.table import Table
+
+    from imidsim.trials.report import side_by_side, write_report
+    from imidsim.trials.runner import run_trial
+    from imidsim.trials.spec import load_trial
+
+    if n_per_arm is not None and n_per_arm < 1:
+        raise InputError(f"--n-per-arm: {n_per_arm} is not valid; expected a positive number")
+    spec_obj = load_trial(spec)
+    result = run_trial(spec_obj, n_per_arm, seed, show_progress=not as_json)
+    if report is not None:
+        write_report(result, report)
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=2))
+        return
+    table = Table(title=f"{spec_obj.name} (seed {seed})")
+    for col in ("arm", "quantity", "simulated", "published"):
+        table.add_column(col)
+    for r in side_by_side(result):
+        sim = r["simulated"]
+        sim_txt = "-" if sim is None else (f"{sim:.3g}" if isinstance(sim, float) else str(sim))
+        if "simulated_ci" in r:
+            sim_txt += f" ({r['simulated_ci'][0]:.2f}-{r['simulated_ci'][1]:.2f})"  # type: ignore[index]
+        pub = "" if r["published"] is None else str(r["published"])
+        if r.get("published_ci"):
+            pub += f" ({r['published_ci'][0]}-{r['published_ci'][1]})"  # type: ignore[index]
+        table.add_row(str(r["arm"]), str(r["quantity"]), sim_txt, pub)
+    console.print(table)
+
+
 experiment_app = typer.Typer(help="In-silico experiments.", no_args_is_help=True)
 app.add_typer(experiment_app, name="experiment")
 

@@ -7,9 +7,9 @@ marrow, imaging and immunofixation, which the model does not produce):
   immunofixation), VGPR >= 90% reduction, PR >= 50%, MR >= 25%, progression = rise of
   >= 25% and >= 0.5 g/dL above the nadir;
 * lymphoma, Lugano on SPD: CR >= 95% reduction (stand-in for complete metabolic response),
-  PR >= 50%, progression >= 50% above nadir;
+  PR >= 50%, progression >= 50% above nadir and at least 2.25 cm^2 (one 1.5 x 1.5 cm lesion);
 * CLL, iwCLL on lymphocyte count: CR < 4 x 10^9/L, PR >= 50% reduction, progression
-  >= 50% above nadir.
+  >= 50% above nadir to at least 5 x 10^9/L.
 """
 
 from __future__ import annotations
@@ -65,8 +65,10 @@ def progression_index(kind: str, values: np.ndarray) -> int | None:
     nadir = np.minimum.accumulate(values)
     if kind == "mprotein":
         prog = (values >= 1.25 * nadir) & (values - nadir >= 0.5)
+    elif kind == "spd":
+        prog = (values >= 1.5 * nadir) & (values >= 2.25)
     else:
-        prog = values >= 1.5 * nadir
+        prog = (values >= 1.5 * nadir) & (values >= 5.0)
     hits = np.flatnonzero(prog)
     return int(hits[0]) if hits.size else None
 

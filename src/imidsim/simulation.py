@@ -97,6 +97,7 @@ class SimulationResult:
     patients: pd.DataFrame
     solution: BatchSolution
     provenance: dict[str, object] = field(default_factory=dict)
+    kept: list[str] | None = None  # assignments stored (None = all)
 
     @property
     def t_days(self) -> np.ndarray:
@@ -116,6 +117,11 @@ class SimulationResult:
         if name in m.species_names:
             return self.solution.y[patient, :, m.species_names.index(name)]
         if name in m.assignment_names:
+            if self.kept is not None:
+                if name not in self.kept:
+                    raise InputError(f"output '{name}' was not kept in this run; kept: "
+                                     f"{', '.join(self.kept)}")
+                return self.solution.obs[patient, :, self.kept.index(name)]
             return self.solution.obs[patient, :, m.assignment_names.index(name)]
         if name in m.input_names:
             return self.solution.c[patient, :, m.input_names.index(name)]
@@ -263,14 +269,23 @@ class Simulation:
             t = np.append(t, horizon_h)
         return t
 
-    def solve(self, patients: pd.DataFrame | Mapping[str, Sequence[float]] | None = None
-              ) -> SimulationResult:
+    def solve(self, patients: pd.DataFrame | Mapping[str, Sequence[float]] | None = None, *,
+              keep: Sequence[str] | None = None) -> SimulationResult:
+        """Integrate every patient. ``keep`` limits the stored assignments (observables) to the
+        named ones — for large batches; ``series`` then serves only those and the species."""
         table = self.patient_table(patients)
         P = self.parameter_matrix(table)
         plan = self.dosing_plan(table)
         s = self.scenario.solver
+        names = self.model.assignment_names
+        obs: bool | list[int] = True
+        if keep is not None:
+            obs = [names.index(k) for k in keep if k in names]
+            self._kept = [names[i] for i in obs]
+        else:
+            self._kept = None
         sol = solve_batch(self.compiled, P, plan, self.output_times(), rtol=s.rtol, atol=s.atol,
-                          hmax=s.hmax_h)
+                          hmax=s.hmax_h, observables=obs)
         prov = {
             "imidsim_version": __version__,
             "scenario": self.scenario.name,
@@ -282,4 +297,5 @@ class Simulation:
             "n_species": len(self.model.species),
             "n_parameters": len(self.model.parameter_names),
         }
-        return SimulationResult(self.scenario, self.model, self.parameters, table, sol, prov)
+        return SimulationResult(self.scenario, self.model, self.parameters, table, sol, prov,
+                                kept=self._kept)

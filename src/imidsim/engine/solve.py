@@ -117,7 +117,8 @@ def initial_state(cm: CompiledModel, P: np.ndarray) -> np.ndarray:
 
 def solve_batch(cm: CompiledModel, P: np.ndarray, plan: DosingPlan, t_out_h: np.ndarray, *,
                 rtol: float = 1e-6, atol: float = 1e-9, hmax: float = 24.0,
-                observables: bool = True, raise_on_failure: bool = True) -> BatchSolution:
+                observables: bool | list[int] = True, raise_on_failure: bool = True
+                ) -> BatchSolution:
     """Integrate every row of ``P`` (n, n_params) and return states at ``t_out_h``."""
     P = np.ascontiguousarray(P, float)
     n, ns = P.shape[0], len(cm.model.species)
@@ -144,7 +145,18 @@ def solve_batch(cm: CompiledModel, P: np.ndarray, plan: DosingPlan, t_out_h: np.
         i = int(np.flatnonzero(status)[0])
         raise SolverError(f"integration failed for patient {i}: "
                           f"{STATUS_TEXT.get(int(status[i]), 'unknown failure')}")
-    obs = np.zeros((n, nt, len(cm.model.assignments)))
-    if observables:
+    na = len(cm.model.assignments)
+    if observables is True:
+        obs = np.zeros((n, nt, na))
         cm.observe_batch(t_out, y, P, c, obs)
+    elif observables:  # keep only some assignments, evaluated in chunks to bound memory
+        keep = np.asarray(observables, int)
+        obs = np.zeros((n, nt, len(keep)))
+        chunk = max(1, int(2e7 // max(nt * na, 1)))
+        for i in range(0, n, chunk):
+            buf = np.zeros((min(chunk, n - i), nt, na))
+            cm.observe_batch(t_out, y[i:i + chunk], P[i:i + chunk], c[i:i + chunk], buf)
+            obs[i:i + chunk] = buf[:, :, keep]
+    else:
+        obs = np.zeros((n, nt, 0))
     return BatchSolution(t_out, y, c, obs, status, held, level)

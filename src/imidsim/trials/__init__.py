@@ -1,0 +1,1 @@
+"""Virtual patients and virtual clinical trials."""

@@ -1,0 +1,89 @@
+"""Trial endpoints from simulated readouts: best response, PFS, toxicity; KM and Cox via lifelines.
+
+Response uses the readout-only criteria of :mod:`imidsim.response` at each scheduled
+assessment. Progression is the first assessment meeting the progression rule (IMWG: +25% and
++0.5 g/dL over the nadir; Lugano/iwCLL: +50%); a patient without progression is censored at
+the earlier of the end of follow-up and a random dropout time. Death without progression is
+not modelled (PFS here is time to progression).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from lifelines import CoxPHFitter, KaplanMeierFitter
+
+from imidsim.response import ORDER, categorise, progression_index
+from imidsim.toxicity import worst_grade
+
+DAYS_PER_MONTH = 30.4375
+
+
+@dataclass
+class ArmEndpoints:
+    name: str
+    best: list[str]
+    pfs_months: np.ndarray
+    event: np.ndarray
+    anc_grade: np.ndarray
+    plt_grade: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.best)
+
+    def rate(self, cats: tuple[str, ...]) -> float:
+        return 100.0 * float(np.mean([b in cats for b in self.best]))
+
+    def median_pfs(self) -> float | None:
+        km = KaplanMeierFitter().fit(self.pfs_months, self.event)
+        med = km.median_survival_time_
+        return None if not np.isfinite(med) else float(med)
+
+    def summary(self) -> dict[str, object]:
+        return {"name": self.name, "n": self.n,
+                "orr_pct": round(self.rate(("CR", "VGPR", "PR")), 2),
+                "cr_pct": round(self.rate(("CR",)), 2),
+                "vgpr_or_better_pct": round(self.rate(("CR", "VGPR")), 2),
+                "median_pfs_months": self.median_pfs(),
+                "grade34_neutropenia_pct": round(100.0 * float(np.mean(self.anc_grade >= 3)), 2),
+                "grade34_thrombocytopenia_pct": round(100.0 * float(np.mean(self.plt_grade >= 3)),
+                                                      2),
+                "progression_events": int(self.event.sum())}
+
+
+def patient_endpoints(kind: str, t_days: np.ndarray, readout: np.ndarray,
+                      assess_every_days: float, censor_day: float) -> tuple[str, float, bool]:
+    """(best response, PFS months, progressed?) for one patient's readout trajectory."""
+    idx = np.unique(np.searchsorted(t_days, np.arange(0.0, t_days[-1] + 1e-9,
+                                                      assess_every_days)))
+    idx = idx[idx < len(t_days)]
+    values, times = readout[idx], t_days[idx]
+    base = float(values[0])
+    cats = [categorise(kind, base, float(v)) for v in values[1:]] or ["SD"]
+    best = min(cats, key=ORDER.index)
+    i_prog = progression_index(kind, values)
+    if i_prog is not None and times[i_prog] <= censor_day:
+        if best == "SD" and np.argmin(values) == 0:
+            best = "PD"
+        return best, float(times[i_prog]) / DAYS_PER_MONTH, True
+    return best, float(censor_day) / DAYS_PER_MONTH, False
+
+
+def hazard_ratio(exp: ArmEndpoints, ctrl: ArmEndpoints) -> tuple[float, tuple[float, float]]:
+    """Cox hazard ratio (experimental vs control) with its 95% confidence interval."""
+    import pandas as pd
+
+    df = pd.DataFrame({
+        "T": np.concatenate([exp.pfs_months, ctrl.pfs_months]),
+        "E": np.concatenate([exp.event, ctrl.event]).astype(int),
+        "arm": np.concatenate([np.ones(exp.n), np.zeros(ctrl.n)])})
+    cph = CoxPHFitter().fit(df, "T", "E")
+    hr = float(np.exp(cph.params_["arm"]))
+    ci = cph.confidence_intervals_.loc["arm"].to_numpy()
+    return hr, (float(np.exp(ci[0])), float(np.exp(ci[1])))
+
+
+def grades(anc: np.ndarray, plt: np.ndarray) -> tuple[int, int]:
+    return int(worst_grade(anc, "anc")), int(worst_grade(plt, "platelets"))
