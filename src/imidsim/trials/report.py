@@ -55,9 +55,11 @@ def write_report(result: TrialResult, out_dir: str | Path) -> dict[str, str]:
     rows = side_by_side(result)
     cells = "".join(
         f"<tr><td>{html.escape(str(r['arm']))}</td><td>{r['quantity']}</td>"
-        f"<td>{r['simulated']}</td><td>{'' if r['published'] is None else r['published']}</td></tr>"
+        f"<td>{r['simulated']}</td>"
+        f"<td>{'' if r['published'] is None else r['published']}</td></tr>"
         for r in rows)
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(result.spec.name)}"
+    title = html.escape(result.spec.name)
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}"
             f"</title></head><body><h1>{html.escape(result.spec.name)}</h1>"
             f"<p>seed {result.seed}; sources: {html.escape(', '.join(result.spec.source))}</p>"
             f"<table border='1'><tr><th>arm</th><th>quantity</th><th>simulated</th>"
