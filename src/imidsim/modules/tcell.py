@@ -15,12 +15,7 @@ from __future__ import annotations
 
 from imidsim.model.core import Assignment, Module, Reaction, Species
 from imidsim.modules.crbn import substrate
-
-
-def _relax(name: str, target: str, rate: str, desc: str, refs: tuple[str, ...] = ()
-           ) -> list[Reaction]:
-    return [Reaction(f"{name}_production", f"{rate} * {target}", {name: 1}, desc, refs),
-            Reaction(f"{name}_turnover", f"{rate} * {name}", {name: -1}, f"turnover of {name}")]
+from imidsim.modules.motifs import relax
 
 
 def tcell_module(pd1_blockade: str = "intervention.pd1_blockade") -> Module:
@@ -87,7 +82,7 @@ def tcell_module(pd1_blockade: str = "intervention.pd1_blockade") -> Module:
         Species("TREG", "1", t0, "regulatory T cells", ("S42", "S25")),
     )
     reactions = [
-        *_relax("IL2", f"t_cells * (1 + tcell.il2_max * {d}) * dex_immune_damping",
+        *relax("IL2", f"t_cells * (1 + tcell.il2_max * {d}) * dex_immune_damping",
                 "tcell.kdeg_il2", "IL-2 transcription derepressed by Ikaros/Aiolos loss",
                 ("review:175", "S38")),
         Reaction("CD8_EFF_supply",
@@ -104,13 +99,13 @@ def tcell_module(pd1_blockade: str = "intervention.pd1_blockade") -> Module:
                  ("review:206", "review:203")),
         Reaction("CD8_EXH_death", "tcell.k_exh_death * CD8_EXH", {"CD8_EXH": -1},
                  "loss of exhausted cells"),
-        *_relax("TH1", f"t_cells * il2_signal ** tcell.il2_exp * dc_priming_cd4"
+        *relax("TH1", f"t_cells * il2_signal ** tcell.il2_exp * dc_priming_cd4"
                 f" * (1 + tcell.costim_gain * tcell.cd28_bypass * {d}) * dex_immune_damping",
                 "tcell.k_cd4", "Th1 expansion (IL-2, DC priming, co-stimulation)",
                 ("review:201", "review:229")),
-        *_relax("TH2", "t_cells * (1 + tcell.th2_dc_gain * dc_activation)", "tcell.k_cd4",
+        *relax("TH2", "t_cells * (1 + tcell.th2_dc_gain * dc_activation)", "tcell.k_cd4",
                 "Th2 help via DC STAT6/IRF4", ("review:267",)),
-        *_relax("TREG", f"t_cells * il2_signal ** tcell.treg_il2_exp"
+        *relax("TREG", f"t_cells * il2_signal ** tcell.treg_il2_exp"
                 f" * (1 - tcell.treg_inhibition * {d})", "tcell.k_treg",
                 "IL-2-driven Treg expansion, IMiD-inhibited induction",
                 ("S42", "S25", "review:204", "review:205")),

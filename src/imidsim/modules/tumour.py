@@ -18,16 +18,16 @@ loss. Disease parameters weight these branches (diseases.yaml).
 
 from __future__ import annotations
 
+from functools import partial
+
 from imidsim.model.core import Assignment, Module, Reaction, Species
 from imidsim.modules.crbn import substrate
+from imidsim.modules.motifs import relax
+
+_relax = partial(relax, gain="synthesis", loss="decay")
 
 CLONES = (("TumS", "sensitive clone", "1 - patient.resistant_fraction"),
           ("TumR", "CRBN-low resistant clone", "patient.resistant_fraction"))
-
-
-def _relax(name: str, target: str, rate: str, desc: str, refs: tuple[str, ...]) -> list[Reaction]:
-    return [Reaction(f"{name}_synthesis", f"{rate} * {target}", {name: 1}, desc, refs),
-            Reaction(f"{name}_decay", f"{rate} * {name}", {name: -1}, f"turnover of {name}")]
 
 
 def tumour_module() -> Module:
