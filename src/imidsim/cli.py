@@ -287,6 +287,52 @@ def trial(
     console.print(table)
 
 
+@app.command()
+def validate(
+    specs: Annotated[Path, typer.Option("--specs", help="folder of trial specs")]
+    = Path("examples/trials"),
+    n_per_arm: Annotated[int, typer.Option("--n-per-arm", help="cap on patients per arm")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
+    only: Annotated[str | None, typer.Option("--only", help="run specs whose file name "
+                                                           "contains this")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="write scorecard.json here")] = None,
+) -> None:
+    """Run every trial spec and print the scorecard (PFS +/-25 %, ORR +/-10 pts, HR in CI)."""
+    from rich.table import Table
+
+    from imidsim.trials.validate import find_specs
+    from imidsim.trials.validate import validate as run_validation
+
+    if n_per_arm < 1:
+        raise InputError(f"--n-per-arm: {n_per_arm} is not valid; expected a positive number")
+    paths = find_specs(specs, only)
+    with console.status("simulating") as status:
+        card = run_validation(paths, n_per_arm=n_per_arm, seed=seed,
+                              on_trial=lambda name: status.update(f"simulating {name}"))
+    data = card.as_dict()
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "scorecard.json").write_text(json.dumps(data, indent=2))
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"Validation scorecard (seed {seed}, <= {n_per_arm} patients per arm)")
+    for col in ("trial", "arm", "check", "simulated", "published", "target", "conf.", "result"):
+        table.add_column(col)
+    for c in card.checks:
+        sim = "-" if c.simulated is None else f"{c.simulated:.3g}"
+        verdict = ("pass" if c.passed else f"MISS: {c.reason}") if c.scored else \
+            f"(shown) {c.reason}".strip()
+        table.add_row(c.trial, c.arm, c.quantity, sim, f"{c.published:g}", c.target,
+                      c.confidence, verdict)
+    console.print(table)
+    eff, tox = data["efficacy"], data["neutropenia"]
+    console.print(f"efficacy checks: {eff['passed']}/{eff['checks']} pass "  # type: ignore[index]
+                  f"({eff['pass_pct']}%; target >= 80%); grade 3-4 neutropenia: "  # type: ignore[index]
+                  f"{tox['passed']}/{tox['checks']} within +/-10 pts")  # type: ignore[index]
+
+
 experiment_app = typer.Typer(help="In-silico experiments.", no_args_is_help=True)
 app.add_typer(experiment_app, name="experiment")
 

@@ -140,6 +140,7 @@ class Regimen(_Strict):
     agents: list[AgentDose] = Field(default_factory=list)
     phases: list[Phase] = Field(default_factory=list)
     dose_modifications: list[DoseRule] = Field(default_factory=list)
+    observation: bool = False  # a placebo/observation arm: no agents at all
 
     @field_validator("source")
     @classmethod
@@ -153,8 +154,11 @@ class Regimen(_Strict):
 
     @model_validator(mode="after")
     def _structure(self) -> Regimen:
-        if not self.agents and not self.phases:
-            raise ValueError("a regimen needs 'agents' or 'phases'")
+        if self.observation and (self.agents or self.phases):
+            raise ValueError("an observation (placebo) regimen takes no 'agents' or 'phases'")
+        if not self.agents and not self.phases and not self.observation:
+            raise ValueError("a regimen needs 'agents' or 'phases' (or 'observation: true' for a "
+                             "placebo/observation arm)")
         spans = []
         for i, ph in enumerate(self.phases):
             first, last = ph.span()

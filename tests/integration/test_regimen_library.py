@@ -23,7 +23,8 @@ EXPECTED = {
     "Rd", "Rd-HiDex", "HiDex", "placebo-HiDex", "Len-mono", "Len-mono-30", "Pd", "Pom-mono",
     "DRd", "D-Pd", "Isa-Pd", "ERd", "EPd", "VRd", "KRd", "IRd", "PVd", "R2", "R-mono",
     "Len-maintenance", "GALEN", "Tafa-Len", "R-CHOP", "R2-CHOP", "Ofa-Len", "Pembro-Rd",
-    "Pembro-Pd", "MPT", "Len-CLL",
+    "Pembro-Pd", "MPT", "Len-CLL", "Rd18", "Observation", "Iber-d", "Mezi-d", "Len-CLL-1L",
+    "Len-CLL-RR", "CART19-Len",
 }
 REGIMENS = sorted(library())
 
@@ -62,9 +63,12 @@ def test_library_regimen_validates(name: str) -> None:
     for a in reg.agent_names():
         assert DRUG_ALIASES.get(a, a) in drugs() or a in agents(), a
     for rule in reg.dose_modifications:
-        assert rule.agent in ("lenalidomide", "pomalidomide")
+        assert rule.agent in ("lenalidomide", "pomalidomide", "iberdomide", "mezigdomide")
         assert rule.hold_if.marker == "ANC" and rule.hold_if.below == 1.0
-    assert expand(reg, 365.0), "a regimen must give doses in its first year"
+    if reg.observation:
+        assert not reg.agent_names() and not expand(reg, 365.0)
+    else:
+        assert expand(reg, 365.0), "a regimen must give doses in its first year"
 
 
 @pytest.mark.parametrize("name", REGIMENS)
@@ -80,7 +84,12 @@ def test_library_regimen_simulates_one_year(name: str) -> None:
         assert np.all(np.isfinite(arr)), name
     for a in reg.agent_names():
         key = DRUG_ALIASES.get(a.lower(), a.lower())
-        series = res.series(f"C_{key}") if key in drugs() else res.series(f"{key}_conc")
+        if key in drugs():
+            series = res.series(f"C_{key}")
+        elif agents()[key].agent_class == "car_t":
+            series = res.series(f"{key}_E")  # CAR-T cells (effectors) in blood
+        else:
+            series = res.series(f"{key}_conc")
         assert np.max(series) > 0.0, f"{name}: no exposure to {a}"
 
 
@@ -159,3 +168,18 @@ def test_malformed_regimen_via_scenario_is_an_input_error() -> None:
     with pytest.raises(InputError, match="unknown agent 'daratumumb'"):
         parse_scenario({"name": "s", "regimen": _base(
             agents=[{"agent": "daratumumb", "dose": 16, "unit": "mg/kg", "days": "1"}])})
+
+
+def test_cart_with_lenalidomide_regimen_expands_after_the_infusion() -> None:
+    # CART19-Len: conditioning d1-3, CAR-T on day 6 (t = 5 d), lenalidomide from the infusion on
+    reg = library()["CART19-Len"]
+    doses = [e for e in expand(reg, 60) if e.agent == "cart_cd19"]
+    assert [e.day for e in doses] == [5.0]
+    scenario = parse_scenario({"name": "cart", "disease": "dlbcl_abc", "regimen": "CART19-Len",
+                               "duration_days": 60, "output": {"interval_h": 24}})
+    res = Simulation(scenario).solve()
+    car = res.series("cart_cd19_E")
+    peak_day = res.t_days[np.argmax(car)]
+    assert 5.0 + 5.0 <= peak_day <= 5.0 + 20.0  # expansion peaks ~9 days after infusion (U49)
+    assert car[res.t_days < 5.0].max() == 0.0
+    assert res.series("C_lenalidomide")[res.t_days < 5.0].max() == 0.0

@@ -1,0 +1,168 @@
+"""The validation scorecard: every trial spec simulated and held to its published readouts.
+
+Scored checks (rows of high or medium confidence only; low-confidence rows are shown, never
+scored), as issue 5 defines them:
+
+* ``orr``: simulated ORR within +/-10 percentage points of the published ORR;
+* ``median_pfs``: simulated median PFS within +/-25 % of the published median;
+* ``hr``: simulated Cox hazard ratio inside the published 95 % CI (a comparison without a
+  published CI is shown, not scored);
+* ``neutropenia``: grade 3-4 neutropenia within +/-10 points (a separate toxicity criterion).
+
+Complete-response rates are shown for information. Each miss carries a reason in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from imidsim.errors import InputError
+from imidsim.trials.runner import TrialResult, run_trial
+from imidsim.trials.spec import TrialSpec, load_trial
+
+SCORED = ("high", "medium")
+ORR_TOL_PTS = 10.0
+PFS_TOL_REL = 0.25
+NEUTROPENIA_TOL_PTS = 10.0
+
+
+@dataclass
+class Check:
+    trial: str
+    arm: str
+    quantity: str  # orr, median_pfs, hr, neutropenia, cr (cr: information only)
+    simulated: float | None
+    published: float
+    target: str
+    confidence: str
+    scored: bool
+    passed: bool
+    reason: str
+
+
+def confidence_level(text: str) -> str:
+    """The leading confidence word of a table entry ('high; n=medium' -> 'high')."""
+    word = (text or "").strip().split(";")[0].split(",")[0].strip().lower()
+    return word or "unstated"
+
+
+def _direction(sim: float, pub: float, higher_is_stronger: bool = True) -> str:
+    stronger = sim > pub if higher_is_stronger else sim < pub
+    return "model effect too strong" if stronger else "model effect too weak"
+
+
+def arm_checks(spec: TrialSpec, result: TrialResult) -> list[Check]:
+    """Checks for every published readout of every arm and comparison of one trial."""
+    out: list[Check] = []
+    sims = {a.name: a.summary() for a in result.arms}
+    for arm in spec.arms:
+        pub, sim = arm.published, sims[arm.name]
+        conf = confidence_level(pub.confidence)
+        scored = conf in SCORED
+        if pub.orr_pct is not None:
+            s = float(sim["orr_pct"])
+            ok = abs(s - pub.orr_pct) <= ORR_TOL_PTS
+            out.append(Check(spec.name, arm.name, "orr", s, pub.orr_pct, "+/-10 pts", conf,
+                             scored, ok, "" if ok else
+                             f"ORR {s:.1f}% vs {pub.orr_pct:.1f}%: {_direction(s, pub.orr_pct)}"))
+        if pub.median_pfs_months is not None:
+            m = sim["median_pfs_months"]
+            if m is None:
+                ok, reason = False, (f"median PFS not reached within {spec.follow_up_months:g} "
+                                     f"months of follow-up (published {pub.median_pfs_months:g}): "
+                                     "model effect too strong")
+            else:
+                ok = abs(m - pub.median_pfs_months) <= PFS_TOL_REL * pub.median_pfs_months
+                reason = "" if ok else (f"median PFS {m:.1f} vs {pub.median_pfs_months:g} months: "
+                                        f"{_direction(m, pub.median_pfs_months)}")
+            out.append(Check(spec.name, arm.name, "median_pfs", m, pub.median_pfs_months,
+                             "+/-25 %", conf, scored, ok, reason))
+        if pub.grade34_neutropenia_pct is not None:
+            s = float(sim["grade34_neutropenia_pct"])
+            p = pub.grade34_neutropenia_pct
+            ok = abs(s - p) <= NEUTROPENIA_TOL_PTS
+            side = "too high" if s > p else "too low"
+            out.append(Check(spec.name, arm.name, "neutropenia", s, p, "+/-10 pts", conf,
+                             scored, ok, "" if ok else f"grade 3-4 neutropenia {s:.1f}% vs "
+                             f"{p:g}%: marrow toxicity {side}"))
+        if pub.cr_pct is not None:
+            s = float(sim["cr_pct"])
+            out.append(Check(spec.name, arm.name, "cr", s, pub.cr_pct, "shown only", conf,
+                             False, abs(s - pub.cr_pct) <= ORR_TOL_PTS,
+                             "CR uses a readout-only stand-in for immunofixation/PET"))
+    comps = {(c["experimental"], c["control"]): c for c in result.comparisons}
+    for c in spec.comparisons:
+        if c.hr is None:
+            continue
+        sim_c = comps[(c.experimental, c.control)]
+        hr = float(sim_c["hr"])
+        conf = confidence_level(c.confidence)
+        label = f"{c.experimental} vs {c.control}"
+        if c.hr_ci is None:
+            out.append(Check(spec.name, label, "hr", hr, c.hr, "no published CI", conf, False,
+                             abs(hr - c.hr) <= 0.25 * c.hr,
+                             "no published 95% CI: shown, not scored"))
+            continue
+        lo, hi = c.hr_ci
+        ok = lo <= hr <= hi
+        reason = "" if ok else (f"HR {hr:.2f} outside {lo:g}-{hi:g}: "
+                                f"{'benefit too large' if hr < lo else 'benefit too small'}")
+        out.append(Check(spec.name, label, "hr", hr, c.hr, f"in [{lo:g}, {hi:g}]", conf,
+                         conf in SCORED, ok, reason))
+    return out
+
+
+@dataclass
+class Scorecard:
+    checks: list[Check]
+    results: list[dict[str, object]]
+    seed: int
+    n_per_arm: int | None
+
+    def scored(self, quantities: tuple[str, ...] = ("orr", "median_pfs", "hr")) -> list[Check]:
+        return [c for c in self.checks if c.scored and c.quantity in quantities]
+
+    def efficacy_pass_rate(self) -> float:
+        s = self.scored()
+        return 100.0 * sum(c.passed for c in s) / len(s) if s else float("nan")
+
+    def as_dict(self) -> dict[str, object]:
+        eff, tox = self.scored(), self.scored(("neutropenia",))
+        return {"seed": self.seed, "n_per_arm": self.n_per_arm,
+                "efficacy": {"checks": len(eff), "passed": sum(c.passed for c in eff),
+                             "pass_pct": round(self.efficacy_pass_rate(), 1), "target_pct": 80},
+                "neutropenia": {"checks": len(tox), "passed": sum(c.passed for c in tox)},
+                "checks": [asdict(c) for c in self.checks], "trials": self.results}
+
+
+def find_specs(folder: Path, only: str | None = None) -> list[Path]:
+    if not folder.is_dir():
+        raise InputError(f"--specs: '{folder}' is not a folder; expected the folder of trial "
+                         f"spec YAML files (e.g. examples/trials)")
+    paths = sorted(folder.glob("*.yaml"))
+    if only:
+        paths = [p for p in paths if only.lower() in p.stem.lower()]
+    if not paths:
+        raise InputError(f"--specs: no trial spec (*.yaml) in '{folder}'"
+                         + (f" matching '{only}'" if only else ""))
+    return paths
+
+
+def validate(paths: list[Path], *, n_per_arm: int | None = None, seed: int = 0,
+             on_trial: Callable[[str], None] | None = None) -> Scorecard:
+    """Simulate every spec (arm sizes capped at ``n_per_arm``) and score it."""
+    specs = [load_trial(p) for p in paths]  # fail fast on any malformed spec
+    checks: list[Check] = []
+    results = []
+    for spec in specs:
+        if on_trial:
+            on_trial(spec.name)
+        n = None
+        if n_per_arm is not None:
+            n = min(n_per_arm, min(a.n for a in spec.arms))
+        res = run_trial(spec, n_per_arm=n, seed=seed)
+        results.append(res.as_dict())
+        checks += arm_checks(spec, res)
+    return Scorecard(checks, results, seed, n_per_arm)
