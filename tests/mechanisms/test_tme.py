@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from imidsim.library.loader import parameters_for
+
 from ..conftest import in_vitro, oral, run, window_mean
 
 LEN = [oral("lenalidomide", 25, "d1-21/28", 1)]
@@ -164,9 +166,17 @@ def test_s1_stroma_il6_adhesion_fall_and_protection_weakens() -> None:
     """S1 (refs 269, 270, 271): BMSC IL-6, adhesion and CXCL12 fall; stromal protection of
     myeloma cells weakens, so the same direct signal kills more."""
     r, r0 = _pair(LEN)
-    for name in ("IL6_STROMA", "ADHESION", "CXCL12"):
-        assert _on(r, name) < 0.85, name
-    assert _on(r, "niche_protection") < 0.85 * _on(r0, "niche_protection")
+    occupancy = _on(r, "stroma_drug")  # stromal CRBN occupancy, days 14-21
+    assert occupancy > 0.3
+    params = parameters_for("myeloma")
+    imax = {n: params[f"stroma.{n}_imax"].value for n in ("il6", "adhesion", "cxcl12")}
+    for name, key in (("IL6_STROMA", "il6"), ("ADHESION", "adhesion"), ("CXCL12", "cxcl12")):
+        # each factor falls by imax x occupancy (steady state of production (1 - imax x occ))
+        assert 1 - _on(r, name) == pytest.approx(imax[key] * occupancy, rel=0.1), name
+        assert _on(r, name) < 1 - 0.3 * imax[key], name
+    mean_fall = sum(imax.values()) / 3 * occupancy
+    assert _on(r, "niche_protection") == pytest.approx(
+        (1 - mean_fall) * _on(r0, "niche_protection"), rel=0.02)
     ko = run(LEN, days=21, interval_h=2, interventions={"crbn_knockout": ["stroma"]})
     assert _on(ko, "niche_protection") == pytest.approx(_on(r0, "niche_protection"), rel=1e-9)
     # Weaker protection -> more direct killing for the same tumour-intrinsic drug effect.
@@ -189,7 +199,10 @@ def test_c5_dexamethasone_kills_myeloma_but_dampens_immune_activation() -> None:
     dex = {"drug": "dexamethasone", "dose_mg": 40, "schedule": "weekly", "cycles": 1}
     r_dex = run([dex], days=28, interval_h=2)
     r0 = run([], days=28, interval_h=2)
-    assert r_dex.series("tumour_burden")[-1] < 0.9 * r0.series("tumour_burden")[-1]
+    # calibrated kill (dex.kill_max ~2%/day while exposed, MM-009/010 placebo + dex arm):
+    # four weekly 40-mg doses, each active ~1 day, remove ~5-12% of the burden
+    ratio = r_dex.series("tumour_burden")[-1] / r0.series("tumour_burden")[-1]
+    assert 0.85 < ratio < 0.95
     len_only = run([oral("lenalidomide", 25, "d1-21/28", 1)], days=28, interval_h=2)
     len_dex = run([oral("lenalidomide", 25, "d1-21/28", 1), dex], days=28, interval_h=2)
     ratios = []
