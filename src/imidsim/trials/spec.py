@@ -69,13 +69,20 @@ class TrialSpec(_Strict):
         pop = population(self.population)
         if pop.disease != self.disease:
             raise ValueError(f"population '{pop.name}' is for {pop.disease}, not {self.disease}")
+        regimens = []
+        for i, a in enumerate(self.arms):
+            try:
+                regimens.append(load_regimen(a.regimen))
+            except InputError as exc:
+                raise ValueError(f"arms[{i}] ({a.name}): {exc}") from None
         names = [a.name for a in self.arms]
+        if len(set(names)) != len(names):
+            raise ValueError(f"arm names must be unique; got {names}")
         for c in self.comparisons:
             for arm in (c.experimental, c.control):
                 if arm not in names:
                     raise ValueError(f"comparison arm '{arm}' is not one of {names}")
-        for a in self.arms:
-            reg = load_regimen(a.regimen)
+        for a, reg in zip(self.arms, regimens, strict=True):
             cycle = reg.phases[0].cycle_days if reg.phases and reg.phases[0].cycle_days \
                 else reg.cycle_days
             if self.follow_up_months * 30.4375 < cycle:
@@ -90,7 +97,10 @@ def _format(exc: ValidationError) -> str:
     if err["type"] == "extra_forbidden":
         return (f"{loc}: unknown field (value {err.get('input')!r}); trial specs describe who is "
                 f"enrolled and what they get, never model parameters")
-    return f"{loc}: {err['msg'].removeprefix('Value error, ')} (got {err.get('input')!r})"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "value_error" and not err["loc"]:  # a whole-spec check names its own field
+        return msg
+    return f"{loc}: {msg} (got {err.get('input')!r})"
 
 
 def parse_trial(data: Any, *, source: str = "trial") -> TrialSpec:

@@ -1,0 +1,162 @@
+"""Virtual trials (issue 5): specs carry no model parameters, malformed specs fail naming the
+field, the same seed reproduces, another seed moves numbers only by sampling error, and the
+scorecard scores what the issue defines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from imidsim.errors import InputError
+from imidsim.library.loader import parameters_for
+from imidsim.trials.endpoints import ArmEndpoints
+from imidsim.trials.runner import TrialResult, run_trial
+from imidsim.trials.spec import TrialSpec, parse_trial
+from imidsim.trials.validate import arm_checks, confidence_level, find_specs
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = sorted((ROOT / "examples" / "trials").glob("*.yaml"))
+CSV_TRIALS = 26  # rows of trials_calibration.csv grouped by trial/analysis
+
+
+def _small(**extra: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": "small", "disease": "myeloma", "population": "myeloma_rr",
+        "follow_up_months": 6, "assessment_interval_days": 28,
+        "arms": [{"name": "Rd", "regimen": "Rd", "n": 12},
+                 {"name": "dex", "regimen": "placebo-HiDex", "n": 12}],
+        "comparisons": [{"experimental": "Rd", "control": "dex"}]}
+    spec.update(extra)
+    return spec
+
+
+# --- the specs ---------------------------------------------------------------------------------
+
+def test_every_csv_trial_has_a_spec_and_each_parses() -> None:
+    assert len(SPECS) == CSV_TRIALS
+    assert find_specs(ROOT / "examples" / "trials") == SPECS
+    for path in SPECS:
+        spec = TrialSpec.model_validate(yaml.safe_load(path.read_text()))
+        assert spec.source and all(k.startswith("trial:") for k in spec.source), path.name
+
+
+def test_specs_carry_no_model_parameters() -> None:
+    """Who is enrolled and what they get, never efficacy knobs: no key of any spec (at any depth)
+    names a model parameter, and no scalar is keyed like one."""
+    names = set(parameters_for("myeloma"))
+    for disease in ("fl", "cll", "mcl", "dlbcl_gcb"):
+        names |= set(parameters_for(disease))
+    prefixes = {n.split(".")[0] + "." for n in names}
+
+    def keys(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            return [*map(str, node), *[k for v in node.values() for k in keys(v)]]
+        if isinstance(node, list):
+            return [k for v in node for k in keys(v)]
+        return []
+
+    for path in SPECS:
+        for key in keys(yaml.safe_load(path.read_text())):
+            assert key not in names, f"{path.name}: model parameter '{key}'"
+            assert not key.startswith(tuple(prefixes)), f"{path.name}: '{key}'"
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"arms": [{"name": "x", "regimen": "Rdd", "n": 10}], "comparisons": []},
+     ["arms[0] (x)", "Rdd", "Did you mean"]),
+    ({"arms": [{"name": "x", "regimen": "Rd", "n": 0}]}, ["arms.0.n", "greater than 0"]),
+    ({"arms": [{"name": "x", "regimen": "Rd", "n": -5}]}, ["arms.0.n", "-5"]),
+    ({"follow_up_months": 0.5, "arms": [{"name": "x", "regimen": "Rd", "n": 10}],
+      "comparisons": []}, ["follow_up_months 0.5", "28-day cycle", "'x'"]),
+    ({"dex.kill_max": 0.01}, ["dex.kill_max", "unknown field", "never model parameters"]),
+    ({"efficacy": {"orr": 0.9}}, ["efficacy", "unknown field", "never model parameters"]),
+    ({"arms": [{"name": "x", "regimen": "Rd", "n": 10, "kill_rate": 2}]},
+     ["arms.0.kill_rate", "unknown field"]),
+    ({"population": "fl_mzl_rr"}, ["population", "fl_mzl_rr", "fl", "not myeloma"]),
+    ({"population": "myeloma_r"}, ["population", "unknown population 'myeloma_r'"]),
+    ({"comparisons": [{"experimental": "Rd", "control": "nobody"}]}, ["nobody", "not one of"]),
+])
+def test_malformed_spec_names_the_field(change: dict[str, Any], expected: list[str]) -> None:
+    with pytest.raises(InputError) as err:
+        parse_trial(_small(**change), source="spec.yaml")
+    msg = str(err.value)
+    assert msg.startswith("spec.yaml")
+    for part in expected:
+        assert part in msg, (part, msg)
+
+
+# --- reproducibility ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, TrialResult]:
+    spec = parse_trial(_small())
+    return {"a": run_trial(spec, n_per_arm=40, seed=11),
+            "b": run_trial(spec, n_per_arm=40, seed=11),
+            "c": run_trial(spec, n_per_arm=40, seed=12)}
+
+
+def test_same_seed_gives_identical_numbers(runs: dict[str, TrialResult]) -> None:
+    assert runs["a"].as_dict() == runs["b"].as_dict()
+    for x, y in zip(runs["a"].arms, runs["b"].arms, strict=True):
+        assert np.array_equal(x.pfs_months, y.pfs_months) and x.best == y.best
+
+
+def test_another_seed_moves_numbers_only_by_sampling_error(
+        runs: dict[str, TrialResult]) -> None:
+    a, c = runs["a"], runs["c"]
+    assert a.as_dict() != c.as_dict()  # different patients
+    for x, y in zip(a.arms, c.arms, strict=True):
+        p1, p2 = x.rate(("CR", "VGPR", "PR")) / 100, y.rate(("CR", "VGPR", "PR")) / 100
+        pooled = (p1 + p2) / 2
+        se = np.sqrt(max(pooled * (1 - pooled), 0.05) * 2 / x.n)
+        assert abs(p1 - p2) < 4 * se, (x.name, p1, p2)
+    # the experimental arm (Rd) beats dexamethasone alone under both seeds
+    for r in (a, c):
+        by = {arm.name: arm for arm in r.arms}
+        assert by["Rd"].rate(("CR", "VGPR", "PR")) > by["dex"].rate(("CR", "VGPR", "PR"))
+
+
+def test_json_keys_of_the_issue(runs: dict[str, TrialResult]) -> None:
+    d = runs["a"].as_dict()
+    for arm in d["arms"]:  # type: ignore[union-attr]
+        assert {"name", "n", "orr_pct", "cr_pct", "median_pfs_months",
+                "grade34_neutropenia_pct"} <= set(arm)
+    for comp in d["comparisons"]:  # type: ignore[union-attr]
+        assert {"experimental", "control", "hr", "hr_ci"} <= set(comp)
+
+
+# --- the scorecard -----------------------------------------------------------------------------
+
+def _arm(name: str, responders: int, n: int, pfs: float) -> ArmEndpoints:
+    best = ["PR"] * responders + ["SD"] * (n - responders)
+    return ArmEndpoints(name, best, np.full(n, pfs) + np.linspace(-0.5, 0.5, n),
+                        np.ones(n, bool), np.zeros(n, int), np.zeros(n, int))
+
+
+def test_scorecard_applies_the_issue_tolerances() -> None:
+    spec = parse_trial(_small(arms=[
+        {"name": "Rd", "regimen": "Rd", "n": 100,
+         "published": {"orr_pct": 60, "median_pfs_months": 12, "confidence": "high"}},
+        {"name": "dex", "regimen": "placebo-HiDex", "n": 100,
+         "published": {"orr_pct": 20, "median_pfs_months": 4, "confidence": "low"}}],
+        comparisons=[{"experimental": "Rd", "control": "dex", "hr": 0.4, "hr_ci": [0.3, 0.5],
+                      "confidence": "medium"}]))
+    result = TrialResult(spec, 0, [_arm("Rd", 69, 100, 14.9), _arm("dex", 45, 100, 4.0)],
+                         [{"experimental": "Rd", "control": "dex", "hr": 0.55,
+                           "hr_ci": [0.4, 0.7]}])
+    checks = {(c.arm, c.quantity): c for c in arm_checks(spec, result)}
+    assert checks[("Rd", "orr")].passed  # 69 vs 60: within 10 points
+    assert checks[("Rd", "median_pfs")].passed  # 14.9 vs 12: +24%
+    assert not checks[("dex", "orr")].scored  # low-confidence rows are shown, not scored
+    hr = checks[("Rd vs dex", "hr")]
+    assert hr.scored and not hr.passed and "benefit too small" in hr.reason
+    result.arms[0] = _arm("Rd", 71, 100, 15.2)
+    checks = {(c.arm, c.quantity): c for c in arm_checks(spec, result)}
+    assert not checks[("Rd", "orr")].passed and "too strong" in checks[("Rd", "orr")].reason
+    assert not checks[("Rd", "median_pfs")].passed
+    assert confidence_level("high; n=medium") == "high"
+    assert confidence_level("medium; dose=low") == "medium"
