@@ -255,20 +255,54 @@ def trial(
     seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     report: Annotated[Path | None, typer.Option("--report", help="report folder")] = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="results store folder: one Parquet file per shard + DuckDB catalogue")]
+    = None,
+    catalog: Annotated[Path | None, typer.Option(
+        "--catalog", help="catalogue file (default STORE/catalog.duckdb)")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="complete an interrupted run in --store (verified shards are reused)")]
+    = False,
+    scheduler: Annotated[str, typer.Option(
+        "--scheduler", help="none (in process), local (Dask LocalCluster, a process per CPU) "
+        "or tcp://HOST:PORT (running Dask scheduler)")] = "local",
+    shard_size: Annotated[int, typer.Option("--shard-size", help="patients per shard")] = 100,
 ) -> None:
     """Run a virtual trial and print simulated vs published readouts side by side."""
     from rich.table import Table
 
+    from imidsim.store import ResultStore, check_scheduler
     from imidsim.trials.report import side_by_side, write_report
     from imidsim.trials.runner import run_trial
     from imidsim.trials.spec import load_trial
 
     if n_per_arm is not None and n_per_arm < 1:
         raise InputError(f"--n-per-arm: {n_per_arm} is not valid; expected a positive number")
+    if shard_size < 1:
+        raise InputError(f"--shard-size: {shard_size} is not valid; expected a positive number")
+    for flag, given in (("--resume", resume), ("--catalog", catalog is not None)):
+        if given and store is None:
+            raise InputError(f"{flag}: needs --store PATH (the store folder of the run)")
+    check_scheduler(scheduler)
     spec_obj = load_trial(spec)
-    result = run_trial(spec_obj, n_per_arm, seed, show_progress=not as_json)
+    try:
+        result = run_trial(spec_obj, n_per_arm, seed, show_progress=not as_json,
+                           store=None if store is None else ResultStore(store, catalog),
+                           resume=resume, scheduler=scheduler, shard_size=shard_size)
+    except KeyboardInterrupt:
+        if store is None:
+            raise
+        print(f"error: interrupted; the finished shards are kept in {store}: run the same "
+              f"command with --resume to complete the run", file=sys.stderr)
+        sys.exit(130)
     if report is not None:
         write_report(result, report)
+    if store is not None and not as_json:
+        run = result.run
+        console.print(f"store {store}: {run['computed']} shards computed, {run['reused']} reused"
+                      f" of {run['shards']}")
+        for line in run["deleted"]:  # type: ignore[attr-defined]
+            console.print(f"  deleted and redone {line}")
     if as_json:
         print(json.dumps(result.as_dict(), indent=2))
         return
@@ -331,6 +365,42 @@ def validate(
     console.print(f"efficacy checks: {eff['passed']}/{eff['checks']} pass "  # type: ignore[index]
                   f"({eff['pass_pct']}%; target >= 80%); grade 3-4 neutropenia: "  # type: ignore[index]
                   f"{tox['passed']}/{tox['checks']} within +/-10 pts")  # type: ignore[index]
+
+
+results_app = typer.Typer(help="Query stored trial results.", no_args_is_help=True)
+app.add_typer(results_app, name="results")
+
+
+@results_app.command("query")
+def results_query(
+    sql: Annotated[str, typer.Argument(help="SQL over tables patients, shards and run")],
+    store: Annotated[Path, typer.Option("--store", help="results store folder")]
+    = Path("results/store"),
+    catalog: Annotated[Path | None, typer.Option(
+        "--catalog", help="catalogue file (default STORE/catalog.duckdb)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON records")] = False,
+) -> None:
+    """Run SQL (DuckDB) on a results store: patients (one row per patient), shards, run."""
+    from rich.table import Table
+
+    from imidsim.store import query
+
+    frame = query(store, sql, catalog)
+    bad = frame.attrs.get("unverified", [])
+    if bad:
+        print(f"warning: {len(bad)} shard file(s) missing or failing their checksum are left "
+              f"out of 'patients' ({', '.join(bad[:3])}); redo them with 'imidsim trial SPEC "
+              f"--store {store} --resume'", file=sys.stderr)
+    if as_json:
+        print(frame.to_json(orient="records", indent=2, date_format="iso"))
+        return
+    table = Table(caption=f"{len(frame)} rows from {store}")
+    for col in frame.columns:
+        table.add_column(str(col))
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v))
+                        for v in row))
+    console.print(table)
 
 
 experiment_app = typer.Typer(help="In-silico experiments.", no_args_is_help=True)

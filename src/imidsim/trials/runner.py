@@ -1,16 +1,35 @@
-"""Run a virtual trial: sample each arm's population, simulate it in batches, score endpoints."""
+"""Run a virtual trial: sample each arm's population, simulate it in shards, score endpoints.
+
+A run is cut into shards (arm x block of patient indices). Patient ``i`` of an arm is always
+row ``i`` of the arm's table ``sample(population, n, seed)`` with its own dropout time, so the
+rows of a shard do not depend on the shard size, the scheduler or the order shards finish in.
+Each shard yields one row per patient; the endpoints (ORR, median PFS, HR) are computed from
+these rows only, whether they stayed in memory or went through a :class:`ResultStore`.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+import pandas as pd
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from imidsim.library.loader import disease as lookup_disease
 from imidsim.response import READOUTS
 from imidsim.scenario import parse_scenario
 from imidsim.simulation import Simulation
+from imidsim.store import ResultStore, RunIdentity, Shard, plan_shards, task_runner
+from imidsim.store.store import check_complete
 from imidsim.trials.endpoints import (
     DAYS_PER_MONTH,
     ArmEndpoints,
@@ -21,7 +40,9 @@ from imidsim.trials.endpoints import (
 from imidsim.trials.population import population, sample
 from imidsim.trials.spec import TrialSpec
 
-CHUNK = 250  # patients per batch (bounds memory; results do not depend on it)
+CHUNK = 100  # patients per shard by default (bounds memory; results do not depend on it)
+ENDPOINT_COLUMNS = ("censor_day", "best_response", "pfs_days", "pfs_months", "event",
+                    "anc_grade", "plt_grade")
 
 
 @dataclass
@@ -30,21 +51,45 @@ class TrialResult:
     seed: int
     arms: list[ArmEndpoints]
     comparisons: list[dict[str, object]] = field(default_factory=list)
+    rows: pd.DataFrame | None = None  # one row per patient (see ``shard_rows``)
+    run: dict[str, object] = field(default_factory=dict)  # shards computed/reused/redone
 
     def as_dict(self) -> dict[str, object]:
         return {"trial": self.spec.name, "seed": self.seed,
                 "arms": [a.summary() for a in self.arms], "comparisons": self.comparisons}
 
 
+@dataclass(frozen=True)
+class ShardTask:
+    """Everything a worker needs to simulate one shard."""
+
+    spec: TrialSpec
+    seed: int
+    shard: Shard
+
+
 def _arm_seed(seed: int, arm_index: int) -> int:
     return int(np.random.SeedSequence([seed, arm_index]).generate_state(1)[0])
 
 
-def run_arm(spec: TrialSpec, arm_index: int, n: int, seed: int,
-            progress: Progress | None = None, task: int | None = None) -> ArmEndpoints:
-    arm = spec.arms[arm_index]
-    pop = population(spec.population)
-    table = sample(pop, n, _arm_seed(seed, arm_index))
+@lru_cache(maxsize=16)
+def _arm_table(pop_name: str, n: int, arm_seed: int) -> pd.DataFrame:
+    return sample(population(pop_name), n, arm_seed)
+
+
+def _dropout_days(spec: TrialSpec, arm_index: int, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(np.random.SeedSequence([seed, arm_index, 1]))
+    rate = -np.log(1.0 - spec.dropout_per_year) / 365.25 if spec.dropout_per_year > 0 else 0.0
+    return rng.exponential(1.0 / rate, n) if rate > 0 else np.full(n, np.inf)
+
+
+def shard_rows(task: ShardTask) -> pd.DataFrame:
+    """Simulate one shard: a row per patient with covariates and endpoints (a worker task)."""
+    spec, seed, sh = task.spec, task.seed, task.shard
+    arm = spec.arms[sh.arm_index]
+    table = _arm_table(spec.population, sh.n, _arm_seed(seed, sh.arm_index))
+    part = table.iloc[sh.start:sh.stop].reset_index(drop=True).copy()
+    dropout = _dropout_days(spec, sh.arm_index, sh.n, seed)[sh.start:sh.stop]
     horizon = spec.follow_up_months * DAYS_PER_MONTH
     sc = parse_scenario({"name": f"{spec.name}: {arm.name}", "disease": spec.disease,
                          "regimen": arm.regimen, "duration_days": horizon,
@@ -53,46 +98,101 @@ def run_arm(spec: TrialSpec, arm_index: int, n: int, seed: int,
     kind = lookup_disease(spec.disease).readout
     readout = READOUTS[kind][0]
     keep = [x for x in (readout, "ANC", "PLT") if x in sim.model.assignment_names]
-    rng = np.random.default_rng(np.random.SeedSequence([seed, arm_index, 1]))
-    rate = -np.log(1.0 - spec.dropout_per_year) / 365.25 if spec.dropout_per_year > 0 else 0.0
-    dropout = rng.exponential(1.0 / rate, n) if rate > 0 else np.full(n, np.inf)
-    best, pfs, event, g_anc, g_plt = [], [], [], [], []
-    for start in range(0, n, CHUNK):
-        part = table.iloc[start:start + CHUNK]
-        res = sim.solve(part, keep=keep)
-        t = res.t_days
-        for i in range(len(part)):
-            censor = min(horizon, float(dropout[start + i]))
-            values = res.series(readout, i)
-            b, p, e = patient_endpoints(kind, t, values, spec.assessment_interval_days, censor)
-            best.append(b)
-            pfs.append(p)
-            event.append(e)
-            on = t <= censor
-            ga, gp = grades(res.series("ANC", i)[on], res.series("PLT", i)[on])
-            g_anc.append(ga)
-            g_plt.append(gp)
-        if progress is not None and task is not None:
-            progress.advance(task, len(part))
-    return ArmEndpoints(arm.name, best, np.array(pfs), np.array(event, bool),
-                        np.array(g_anc), np.array(g_plt))
+    res = sim.solve(part, keep=keep)
+    t = res.t_days
+    out: dict[str, list[object]] = {c: [] for c in ENDPOINT_COLUMNS}
+    for i in range(len(part)):
+        censor = min(horizon, float(dropout[i]))
+        b, p, e = patient_endpoints(kind, t, res.series(readout, i),
+                                    spec.assessment_interval_days, censor)
+        on = t <= censor
+        ga, gp = grades(res.series("ANC", i)[on], res.series("PLT", i)[on])
+        for col, v in zip(ENDPOINT_COLUMNS, (censor, b, p * DAYS_PER_MONTH, p, e, ga, gp),
+                          strict=True):
+            out[col].append(v)
+    ids = pd.DataFrame({"trial": spec.name, "arm": arm.name, "arm_index": sh.arm_index,
+                        "patient": np.arange(sh.start, sh.stop, dtype=np.int64)})
+    ends = pd.DataFrame(out).astype({"censor_day": float, "pfs_days": float, "pfs_months": float,
+                                     "event": bool, "anc_grade": np.int64,
+                                     "plt_grade": np.int64})
+    return pd.concat([ids, part, ends], axis=1)
+
+
+def timed_shard_rows(task: ShardTask) -> tuple[pd.DataFrame, float]:
+    """:func:`shard_rows` and the seconds it took (the task sent to workers)."""
+    t0 = time.perf_counter()
+    return shard_rows(task), time.perf_counter() - t0
+
+
+def arm_endpoints(name: str, rows: pd.DataFrame) -> ArmEndpoints:
+    """An arm's endpoints from its patient rows (ordered by patient index)."""
+    rows = rows.sort_values("patient", kind="stable")
+    return ArmEndpoints(name, [str(b) for b in rows["best_response"]],
+                        rows["pfs_months"].to_numpy(float), rows["event"].to_numpy(bool),
+                        rows["anc_grade"].to_numpy(np.int64), rows["plt_grade"].to_numpy(np.int64))
+
+
+def run_arm(spec: TrialSpec, arm_index: int, n: int, seed: int) -> ArmEndpoints:
+    """One arm of ``n`` patients, in process (shards of :data:`CHUNK`)."""
+    name = spec.arms[arm_index].name
+    frames = [shard_rows(ShardTask(spec, seed, Shard(arm_index, name, s, min(s + CHUNK, n), n)))
+              for s in range(0, n, CHUNK)]
+    return arm_endpoints(name, pd.concat(frames, ignore_index=True))
+
+
+def _progress(show: bool) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total} patients"), TimeElapsedColumn(),
+                    TextColumn("ETA"), TimeRemainingColumn(), disable=not show, transient=True)
 
 
 def run_trial(spec: TrialSpec, n_per_arm: int | None = None, seed: int = 0,
-              show_progress: bool = False) -> TrialResult:
-    """Simulate every arm (independent virtual patients per arm) and the comparisons."""
-    arms = []
-    total = sum(n_per_arm or a.n for a in spec.arms)
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-               "{task.total} patients"), TimeRemainingColumn())
-    with Progress(*columns, disable=not show_progress, transient=True) as progress:
-        task = progress.add_task(spec.name, total=total)
-        for i, arm in enumerate(spec.arms):
-            arms.append(run_arm(spec, i, n_per_arm or arm.n, seed, progress, task))
+              show_progress: bool = False, *, store: ResultStore | None = None,
+              resume: bool = False, scheduler: str = "none", shard_size: int = CHUNK,
+              on_shard: Callable[[Shard], None] | None = None) -> TrialResult:
+    """Simulate every arm (independent virtual patients per arm) and the comparisons.
+
+    With ``store``, each shard is written as soon as it finishes and the endpoints are computed
+    from the stored rows; ``resume`` completes an interrupted run in that store. ``scheduler``
+    is ``none`` (in process), ``local`` or ``tcp://HOST:PORT`` (Dask). ``on_shard`` is called
+    after each shard is kept (written or held in memory).
+    """
+    ns = tuple(n_per_arm or a.n for a in spec.arms)
+    plan = plan_shards([(a.name, n) for a, n in zip(spec.arms, ns, strict=True)], shard_size)
+    info: dict[str, object] = {"shards": len(plan), "reused": 0, "deleted": []}
+    done: set[str] = set()
+    if store is not None:
+        rec = store.prepare(RunIdentity.of(spec, seed, ns, shard_size), plan, resume=resume)
+        done, info["reused"], info["deleted"] = rec.reused, len(rec.reused), rec.deleted
+    todo = [ShardTask(spec, seed, s) for s in plan if s.key not in done]
+    frames: dict[str, pd.DataFrame] = {}
+    label = spec.name + (f" ({len(done)} shards reused)" if done else "")
+    with _progress(show_progress) as progress:
+        bar = progress.add_task(label, total=sum(t.shard.size for t in todo))
+        if todo:
+            if scheduler != "none":
+                progress.update(bar, description=f"{label}: connecting to Dask ({scheduler})")
+            with task_runner(scheduler) as runner:
+                progress.update(bar, description=f"{label} on {runner.workers} worker(s)")
+                for task, (frame, seconds) in runner.imap_unordered(timed_shard_rows, todo):
+                    if store is not None:
+                        store.write(task.shard, frame, seconds)
+                    else:
+                        frames[task.shard.key] = frame
+                    progress.advance(bar, task.shard.size)
+                    if on_shard is not None:
+                        on_shard(task.shard)
+    if store is not None:
+        rows = store.rows(plan)
+    else:
+        rows = pd.concat([frames[s.key] for s in plan], ignore_index=True)
+        check_complete(rows, plan)
+    info["computed"] = len(todo)
+    arms = [arm_endpoints(a.name, rows[rows["arm_index"] == i]) for i, a in enumerate(spec.arms)]
     by_name = {a.name: a for a in arms}
     comps = []
     for c in spec.comparisons:
         hr, ci = hazard_ratio(by_name[c.experimental], by_name[c.control])
         comps.append({"experimental": c.experimental, "control": c.control, "hr": round(hr, 4),
                       "hr_ci": [round(ci[0], 4), round(ci[1], 4)]})
-    return TrialResult(spec, seed, arms, comps)
+    return TrialResult(spec, seed, arms, comps, rows, info)

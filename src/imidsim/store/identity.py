@@ -1,0 +1,62 @@
+"""The identity of a run: what must match before a store may be resumed."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from imidsim import __version__
+
+if TYPE_CHECKING:
+    from imidsim.trials.spec import TrialSpec
+
+
+def spec_hash(spec: TrialSpec) -> str:
+    """SHA-256 of the spec's content plus the resolved regimens and population it uses."""
+    from imidsim.regimens import load_regimen
+    from imidsim.trials.population import population
+
+    content = {"spec": spec.model_dump(mode="json"),
+               "regimens": [load_regimen(a.regimen).model_dump(mode="json") for a in spec.arms],
+               "population": dataclasses.asdict(population(spec.population))}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    trial: str
+    spec_sha256: str
+    seed: int
+    n_per_arm: tuple[int, ...]
+    shard_size: int
+    version: str = __version__
+
+    @classmethod
+    def of(cls, spec: TrialSpec, seed: int, n_per_arm: tuple[int, ...],
+           shard_size: int) -> RunIdentity:
+        return cls(spec.name, spec_hash(spec), int(seed), tuple(int(n) for n in n_per_arm),
+                   int(shard_size))
+
+    def as_row(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "n_per_arm": json.dumps(list(self.n_per_arm))}
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> RunIdentity:
+        return cls(str(row["trial"]), str(row["spec_sha256"]), int(row["seed"]),
+                   tuple(json.loads(row["n_per_arm"])), int(row["shard_size"]),
+                   str(row["version"]))
+
+    def differences(self, other: RunIdentity) -> list[str]:
+        """``"seed: store 1, this run 2"`` for each field that differs."""
+        out = []
+        for f in dataclasses.fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if mine != theirs:
+                if f.name == "spec_sha256":
+                    mine, theirs = f"{mine[:12]}...", f"{theirs[:12]}..."
+                out.append(f"{f.name}: store {mine}, this run {theirs}")
+        return out

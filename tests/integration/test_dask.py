@@ -1,0 +1,70 @@
+"""Shards dispatched to ``dask.distributed`` give the in-process numbers exactly.
+
+``tcp://``: a real Scheduler and two single-threaded Workers listening on 127.0.0.1 (started
+in this process, so the test stays short; tasks and results still cross TCP, pickled).
+``local``: the default of ``imidsim trial``, a LocalCluster of worker processes, each of which
+imports imidsim and builds the model itself from the on-disk cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from imidsim.errors import InputError
+from imidsim.store import ResultStore, check_scheduler, query
+from imidsim.trials.runner import TrialResult, run_trial
+from imidsim.trials.spec import TrialSpec, parse_trial
+
+from .test_store import SEED, SPEC, N
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """``tcp://127.0.0.1:PORT`` of a scheduler with two workers (one thread each)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                      host="127.0.0.1", scheduler_port=0, dashboard_address=":0") as lc:
+        yield lc.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def spec() -> TrialSpec:
+    return parse_trial(SPEC)
+
+
+@pytest.fixture(scope="module")
+def plain(spec: TrialSpec) -> TrialResult:
+    return run_trial(spec, N, SEED)
+
+
+def assert_same(a: TrialResult, b: TrialResult) -> None:
+    assert a.as_dict() == b.as_dict()
+    assert a.rows is not None and b.rows is not None
+    pd.testing.assert_frame_equal(a.rows, b.rows)
+
+
+def test_tcp_scheduler_equals_in_process_run(cluster: str, spec: TrialSpec, plain: TrialResult,
+                                             tmp_path: Path) -> None:
+    assert cluster.startswith("tcp://127.0.0.1:")
+    res = run_trial(spec, N, SEED, scheduler=cluster, store=ResultStore(tmp_path),
+                    shard_size=3)
+    assert_same(plain, res)
+    assert query(tmp_path, "SELECT count(DISTINCT (arm_index, patient)) AS k FROM patients"
+                 )["k"].iloc[0] == 3 * N
+
+
+def test_local_cluster_of_processes_equals_in_process_run(spec: TrialSpec, plain: TrialResult
+                                                          ) -> None:
+    assert_same(plain, run_trial(spec, N, SEED, scheduler="local", shard_size=4))
+
+
+def test_scheduler_option_is_checked() -> None:
+    assert check_scheduler("tcp://10.0.0.2:8786") == "tcp://10.0.0.2:8786"
+    for bad in ("dask", "tcp://nohost", "locale"):
+        with pytest.raises(InputError, match=rf"--scheduler: '{bad}' is not valid; expected none"):
+            check_scheduler(bad)
