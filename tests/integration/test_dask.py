@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from imidsim.errors import InputError
-from imidsim.store import ResultStore, check_scheduler, query
-from imidsim.trials.runner import TrialResult, run_trial
+from imidsim.store import ResultStore, StoreError, check_scheduler, plan_shards, query, task_runner
+from imidsim.trials.runner import ShardTask, TrialResult, run_trial, timed_shard_rows
 from imidsim.trials.spec import TrialSpec, parse_trial
 
 from .test_store import SEED, SPEC, N
@@ -56,6 +56,12 @@ def test_tcp_scheduler_equals_in_process_run(cluster: str, spec: TrialSpec, plai
     assert_same(plain, res)
     assert query(tmp_path, "SELECT count(DISTINCT (arm_index, patient)) AS k FROM patients"
                  )["k"].iloc[0] == 3 * N
+
+
+def test_worker_with_other_imidsim_refuses_the_task(cluster: str, spec: TrialSpec) -> None:
+    task = ShardTask(spec, SEED, plan_shards([("Rd", N)], N)[0], package_sha256="0" * 64)
+    with task_runner(cluster) as runner, pytest.raises(StoreError, match="differs from the client"):
+        list(runner.imap_unordered(timed_shard_rows, [task]))
 
 
 def test_local_cluster_of_processes_equals_in_process_run(spec: TrialSpec, plain: TrialResult

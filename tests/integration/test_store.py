@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 import yaml
@@ -185,6 +186,12 @@ def test_resume_into_a_different_run_is_refused(spec: TrialSpec, stored: tuple[P
         run_trial(spec, N, SEED, store=ResultStore(root, tmp_path / "other.duckdb"),
                   shard_size=SHARD, resume=True)
     assert sorted(p.name for p in (root / "shards").iterdir()) == before
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    with duckdb.connect(str(copy / "catalog.duckdb")) as con:
+        con.execute("UPDATE run SET package_sha256 = 'feedbeef0000aaaa'")
+    with pytest.raises(InputError, match=r"package_sha256: store feedbeef0000\.\.\., this run"):
+        run_trial(spec, N, SEED, store=ResultStore(copy), shard_size=SHARD, resume=True)
 
 
 def test_trial_and_results_query_cli(plain: TrialResult, stored: tuple[Path, TrialResult],

@@ -3,8 +3,8 @@
 A virtual-trial run is split into shards (arm x block of patient indices). Each finished shard
 is written atomically as one Parquet file whose SHA-256 and row count go into the catalogue
 (``catalog.duckdb`` in the store folder unless another path is given), together with the run's
-identity (spec hash, seed, patients per arm, shard size, imidsim version). ``--resume`` reuses
-verified shards and deletes and recomputes anything else.
+identity (spec hash, seed, patients per arm, shard size, imidsim version, digest of its code
+and library). ``--resume`` reuses verified shards and deletes and recomputes anything else.
 """
 
 from imidsim.store.dispatch import SCHEDULER_HELP, TaskRunner, check_scheduler, task_runner

@@ -19,7 +19,7 @@ from imidsim.store.identity import RunIdentity
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (
     trial VARCHAR, spec_sha256 VARCHAR, seed BIGINT, n_per_arm VARCHAR, shard_size INTEGER,
-    version VARCHAR, created_at TIMESTAMP DEFAULT current_timestamp);
+    version VARCHAR, package_sha256 VARCHAR, created_at TIMESTAMP DEFAULT current_timestamp);
 CREATE TABLE IF NOT EXISTS shards (
     shard VARCHAR PRIMARY KEY, arm_index INTEGER, arm VARCHAR, start INTEGER, stop INTEGER,
     file VARCHAR, sha256 VARCHAR, rows BIGINT, seconds DOUBLE,
@@ -76,8 +76,8 @@ class Catalog:
         if not self.path.exists():
             return None
         with self._connect() as con:
-            cur = con.execute("SELECT trial, spec_sha256, seed, n_per_arm, shard_size, version "
-                              "FROM run LIMIT 1")
+            cur = con.execute("SELECT trial, spec_sha256, seed, n_per_arm, shard_size, version, "
+                              "package_sha256 FROM run LIMIT 1")
             row = cur.fetchone()
             if row is None:
                 return None
@@ -89,10 +89,10 @@ class Catalog:
         with self._connect() as con:
             con.execute("DELETE FROM run")
             con.execute("DELETE FROM shards")
-            con.execute("INSERT INTO run (trial, spec_sha256, seed, n_per_arm, shard_size, version)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
-                        [row[k] for k in ("trial", "spec_sha256", "seed", "n_per_arm",
-                                          "shard_size", "version")])
+            keys = ("trial", "spec_sha256", "seed", "n_per_arm", "shard_size", "version",
+                    "package_sha256")
+            con.execute(f"INSERT INTO run ({', '.join(keys)}) VALUES ({', '.join('?' * 7)})",
+                        [row[k] for k in keys])
 
     def shards(self) -> dict[str, ShardRecord]:
         if not self.path.exists():

@@ -6,12 +6,28 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import imidsim
 from imidsim import __version__
 
 if TYPE_CHECKING:
     from imidsim.trials.spec import TrialSpec
+
+
+def package_digest() -> str:
+    """SHA-256 of the installed imidsim's code and library files (``*.py``, ``*.yaml``).
+
+    Any change to the model, a parameter, a regimen or a population changes it, so shards
+    computed before and after such a change are never mixed in one run."""
+    root = Path(imidsim.__file__).parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode() + b"\0")
+            h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def spec_hash(spec: TrialSpec) -> str:
@@ -34,12 +50,13 @@ class RunIdentity:
     n_per_arm: tuple[int, ...]
     shard_size: int
     version: str = __version__
+    package_sha256: str = ""
 
     @classmethod
     def of(cls, spec: TrialSpec, seed: int, n_per_arm: tuple[int, ...],
            shard_size: int) -> RunIdentity:
         return cls(spec.name, spec_hash(spec), int(seed), tuple(int(n) for n in n_per_arm),
-                   int(shard_size))
+                   int(shard_size), __version__, package_digest())
 
     def as_row(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "n_per_arm": json.dumps(list(self.n_per_arm))}
@@ -48,7 +65,7 @@ class RunIdentity:
     def from_row(cls, row: dict[str, Any]) -> RunIdentity:
         return cls(str(row["trial"]), str(row["spec_sha256"]), int(row["seed"]),
                    tuple(json.loads(row["n_per_arm"])), int(row["shard_size"]),
-                   str(row["version"]))
+                   str(row["version"]), str(row["package_sha256"]))
 
     def differences(self, other: RunIdentity) -> list[str]:
         """``"seed: store 1, this run 2"`` for each field that differs."""
@@ -56,7 +73,7 @@ class RunIdentity:
         for f in dataclasses.fields(self):
             mine, theirs = getattr(self, f.name), getattr(other, f.name)
             if mine != theirs:
-                if f.name == "spec_sha256":
+                if f.name.endswith("sha256"):
                     mine, theirs = f"{mine[:12]}...", f"{theirs[:12]}..."
                 out.append(f"{f.name}: store {mine}, this run {theirs}")
         return out

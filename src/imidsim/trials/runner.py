@@ -28,7 +28,8 @@ from imidsim.library.loader import disease as lookup_disease
 from imidsim.response import READOUTS
 from imidsim.scenario import parse_scenario
 from imidsim.simulation import Simulation
-from imidsim.store import ResultStore, RunIdentity, Shard, plan_shards, task_runner
+from imidsim.store import ResultStore, RunIdentity, Shard, StoreError, plan_shards, task_runner
+from imidsim.store.identity import package_digest
 from imidsim.store.store import check_complete
 from imidsim.trials.endpoints import (
     DAYS_PER_MONTH,
@@ -66,6 +67,7 @@ class ShardTask:
     spec: TrialSpec
     seed: int
     shard: Shard
+    package_sha256: str = ""  # the client's imidsim; a worker with other code refuses the task
 
 
 def _arm_seed(seed: int, arm_index: int) -> int:
@@ -120,6 +122,12 @@ def shard_rows(task: ShardTask) -> pd.DataFrame:
 
 def timed_shard_rows(task: ShardTask) -> tuple[pd.DataFrame, float]:
     """:func:`shard_rows` and the seconds it took (the task sent to workers)."""
+    if task.package_sha256 and package_digest() != task.package_sha256:
+        import socket
+
+        raise StoreError(f"worker {socket.gethostname()}: its imidsim code or library differs "
+                         f"from the client's (package digest {package_digest()[:12]}... vs "
+                         f"{task.package_sha256[:12]}...); install the same imidsim everywhere")
     t0 = time.perf_counter()
     return shard_rows(task), time.perf_counter() - t0
 
@@ -161,10 +169,12 @@ def run_trial(spec: TrialSpec, n_per_arm: int | None = None, seed: int = 0,
     plan = plan_shards([(a.name, n) for a, n in zip(spec.arms, ns, strict=True)], shard_size)
     info: dict[str, object] = {"shards": len(plan), "reused": 0, "deleted": []}
     done: set[str] = set()
+    ident = RunIdentity.of(spec, seed, ns, shard_size)
     if store is not None:
-        rec = store.prepare(RunIdentity.of(spec, seed, ns, shard_size), plan, resume=resume)
+        rec = store.prepare(ident, plan, resume=resume)
         done, info["reused"], info["deleted"] = rec.reused, len(rec.reused), rec.deleted
-    todo = [ShardTask(spec, seed, s) for s in plan if s.key not in done]
+    pkg = "" if scheduler == "none" else ident.package_sha256
+    todo = [ShardTask(spec, seed, s, pkg) for s in plan if s.key not in done]
     frames: dict[str, pd.DataFrame] = {}
     label = spec.name + (f" ({len(done)} shards reused)" if done else "")
     with _progress(show_progress) as progress:
