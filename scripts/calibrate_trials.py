@@ -80,8 +80,8 @@ def main() -> None:
     for name in a.specs.split(","):
         spec = load_trial(ROOT / "examples" / "trials" / f"{name}.yaml")
         t0 = time.perf_counter()
-        arms = {arm.name: run_arm(spec, arm, a.n, a.seed + i, overrides, pop_scale)
-                for i, arm in enumerate(spec.arms)}
+        arms = {arm.name: run_arm(spec, arm, a.n, a.seed, overrides, pop_scale)  # common patients
+                for arm in spec.arms}
         for arm in spec.arms:
             s = arms[arm.name].summary()
             p = arm.published

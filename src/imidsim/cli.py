@@ -312,7 +312,7 @@ def trial(
     for r in side_by_side(result):
         sim = r["simulated"]
         sim_txt = "-" if sim is None else (f"{sim:.3g}" if isinstance(sim, float) else str(sim))
-        if "simulated_ci" in r:
+        if r.get("simulated_ci"):
             sim_txt += f" ({r['simulated_ci'][0]:.2f}-{r['simulated_ci'][1]:.2f})"  # type: ignore[index]
         pub = "" if r["published"] is None else str(r["published"])
         if r.get("published_ci"):

@@ -7,7 +7,9 @@ carries (so clearance falls as the target is depleted)::
     dA1/dt = -(CL + Q)/V1 A1 + Q/V2 A2 - Vmax L C/(Km + C),   C = A1/V1
     dA2/dt = Q/V1 A1 - Q/V2 A2
 
-with ``L`` the tumour antigen load relative to baseline. Target engagement is
+with ``L`` the tumour antigen load relative to baseline (times, for agents whose popPK has a
+time-varying target-mediated clearance, the still-active share of the sink, which declines at
+``kdes`` while the antibody is bound). Target engagement is
 ``occ = C / (C + KD)``. Each mechanism kills tumour cells in proportion to occupancy, the
 clone's antigen density (CD38 rises with IKZF loss) and the effector capacity the IMiD layer
 sets — so an IMiD changes the combination's result by mechanism, with no synergy constant:
@@ -79,9 +81,21 @@ def antibody_module(agents: tuple[Agent, ...]) -> Module:
                 load = f"(1 - bcell.sink_share) * {load} + bcell.sink_share * BCELL"
             assigns.append(Assignment(f"{a}_target_load", load, "1",
                                       f"{ag.target} antigen load relative to baseline", refs))
+            sink = f"{a}_target_load"
+            if any(p.name == f"{a}.kdes" for p in ag.parameters):
+                # popPK: target-mediated CL declines with time on antibody (kdes, e.g. U9's
+                # 0.04/day for rituximab: antigen modulation beyond depletion); killing is
+                # unaffected — only the clearance sink decays, while the antibody is bound
+                avail = f"{a}_sink_available"
+                species.append(Species(avail, "1", 1.0,
+                                       f"share of the {ag.target} clearance sink still active",
+                                       refs))
+                reactions.append(Reaction(f"{avail}_decline", f"{a}.kdes * {occ} * {avail}",
+                                          {avail: -1}, "time-varying target-mediated CL", refs))
+                sink = f"{sink} * {avail}"
             reactions.append(Reaction(
                 f"{a}_target_mediated_clearance",
-                f"{a}.Vmax * {a}_target_load * {conc} / ({a}.Km + {conc})", {c1: -1},
+                f"{a}.Vmax * {sink} * {conc} / ({a}.Km + {conc})", {c1: -1},
                 "target-mediated elimination (antigen sink)", refs))
             mechs = [m for m in ("adcc", "adcp", "cdc", "direct") if ag.has(m)]
             for k in CLONES:

@@ -71,18 +71,35 @@ def patient_endpoints(kind: str, t_days: np.ndarray, readout: np.ndarray,
     return best, float(censor_day) / DAYS_PER_MONTH, False
 
 
-def hazard_ratio(exp: ArmEndpoints, ctrl: ArmEndpoints) -> tuple[float, tuple[float, float]]:
-    """Cox hazard ratio (experimental vs control) with its 95% confidence interval."""
-    import pandas as pd
+def hazard_ratio(exp: ArmEndpoints,
+                 ctrl: ArmEndpoints) -> tuple[float | None, tuple[float, float] | None]:
+    """Cox hazard ratio (experimental vs control) with its 95% confidence interval.
 
+    ``(None, None)`` when it cannot be estimated: an arm without a progression event (complete
+    separation) or a fit that does not converge.
+    """
+    import warnings
+
+    import pandas as pd
+    from lifelines.exceptions import ConvergenceError
+
+    if not exp.event.any() or not ctrl.event.any():
+        return None, None
     df = pd.DataFrame({
         "T": np.concatenate([exp.pfs_months, ctrl.pfs_months]),
         "E": np.concatenate([exp.event, ctrl.event]).astype(int),
         "arm": np.concatenate([np.ones(exp.n), np.zeros(ctrl.n)])})
-    cph = CoxPHFitter().fit(df, "T", "E")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            cph = CoxPHFitter().fit(df, "T", "E")
+        except ConvergenceError:
+            return None, None
     hr = float(np.exp(cph.params_["arm"]))
-    ci = cph.confidence_intervals_.loc["arm"].to_numpy()
-    return hr, (float(np.exp(ci[0])), float(np.exp(ci[1])))
+    lo, hi = (float(np.exp(x)) for x in cph.confidence_intervals_.loc["arm"].to_numpy())
+    if not all(np.isfinite([hr, lo, hi])):
+        return None, None
+    return hr, (lo, hi)
 
 
 def grades(anc: np.ndarray, plt: np.ndarray) -> tuple[int, int]:

@@ -203,6 +203,10 @@ def run_trial(spec: TrialSpec, n_per_arm: int | None = None, seed: int = 0,
     comps = []
     for c in spec.comparisons:
         hr, ci = hazard_ratio(by_name[c.experimental], by_name[c.control])
-        comps.append({"experimental": c.experimental, "control": c.control, "hr": round(hr, 4),
-                      "hr_ci": [round(ci[0], 4), round(ci[1], 4)]})
+        comp: dict[str, object] = {"experimental": c.experimental, "control": c.control,
+                                   "hr": None if hr is None else round(hr, 4),
+                                   "hr_ci": None if ci is None else [round(x, 4) for x in ci]}
+        if hr is None:
+            comp["note"] = "not estimable: an arm has no progression event in follow-up"
+        comps.append(comp)
     return TrialResult(spec, seed, arms, comps, rows, info)

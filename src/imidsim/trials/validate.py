@@ -97,9 +97,15 @@ def arm_checks(spec: TrialSpec, result: TrialResult) -> list[Check]:
         if c.hr is None:
             continue
         sim_c = comps[(c.experimental, c.control)]
-        hr = float(sim_c["hr"])
         conf = confidence_level(c.confidence)
         label = f"{c.experimental} vs {c.control}"
+        if sim_c["hr"] is None:
+            out.append(Check(spec.name, label, "hr", None, c.hr, "HR estimable", conf,
+                             conf in SCORED and c.hr_ci is not None, False,
+                             "HR not estimable: an arm has no progression event within "
+                             f"{spec.follow_up_months:g} months"))
+            continue
+        hr = float(sim_c["hr"])  # type: ignore[arg-type]
         if c.hr_ci is None:
             out.append(Check(spec.name, label, "hr", hr, c.hr, "no published CI", conf, False,
                              abs(hr - c.hr) <= 0.25 * c.hr,
