@@ -98,8 +98,12 @@ def test_trials_are_registered() -> None:
         "CC-92480-MM-001", "GALEN", "L-MIND", "RE-MIND", "E1412", "MCL-001", "OFA-LEN-CLL",
         "LEN-CLL-1L", "LEN-CLL-RR", "MM-009-010-pooled", "NCT00065351",
     }  # fmt: skip
+    # trials outside the calibration table, registered from a literature search (schedules)
+    literature = {"ICARIA-MM", "ELOQUENT-2", "ELOQUENT-3", "TOURMALINE-MM1", "OPTIMISMM",
+                  "APOLLO", "EQUULEUS", "KEYNOTE-185", "ZUMA-14"}
     trials = {k.removeprefix("trial:") for k, r in references().items() if k.startswith("trial:")}
-    assert trials == expected
+    assert trials == expected | literature
+    assert all("literature search" in resolve(f"trial:{t}").citation for t in literature)
     assert all(resolve(f"trial:{t}").kind == "trial" for t in expected)
     path = _shared_file("data", "trials_calibration.csv")
     if path is not None:
