@@ -403,6 +403,32 @@ def results_query(
     console.print(table)
 
 
+@app.command("bench-trial")
+def bench_trial(
+    spec: Annotated[Path, typer.Argument(help="two-arm trial spec YAML")]
+    = Path("examples/trials/augment.yaml"),
+    n_per_arm: Annotated[int, typer.Option("--n-per-arm", help="patients per arm")] = 500,
+    months: Annotated[float, typer.Option("--months", help="follow-up, months")] = 36.0,
+    scheduler: Annotated[str, typer.Option("--scheduler", help="none, local or tcp://HOST:PORT")]
+    = "none",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Time a virtual trial (default: AUGMENT, 2 x 500 patients, 3 years)."""
+    from imidsim.trials.benchmark import run_trial_benchmark
+
+    if n_per_arm < 1:
+        raise InputError(f"--n-per-arm: {n_per_arm} is not valid; expected a positive number")
+    if not 1 <= months <= 120:
+        raise InputError(f"--months: {months} is not valid; expected 1 to 120 months")
+    res = run_trial_benchmark(spec, n_per_arm, months, scheduler=scheduler)
+    if as_json:
+        print(json.dumps(res, indent=2))
+        return
+    for k, v in res.items():
+        if k != "arms_summary":
+            console.print(f"{k}: {v}")
+
+
 experiment_app = typer.Typer(help="In-silico experiments.", no_args_is_help=True)
 app.add_typer(experiment_app, name="experiment")
 
@@ -442,14 +468,27 @@ def experiment_knockout(
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     patients: Annotated[int, typer.Option("--patients", help="batch size to time")] = 1000,
-    repeats: Annotated[int, typer.Option("--repeats", help="timed repetitions")] = 5,
+    repeats: Annotated[int, typer.Option("--repeats", help="timed single-patient solves")] = 5,
+    regimen: Annotated[str, typer.Option("--regimen", help="DRd (myeloma) or R2 (FL)")] = "DRd",
+    years: Annotated[float, typer.Option("--years", help="simulated years")] = 2.0,
+    rr_sample: Annotated[int, typer.Option(
+        "--rr-sample", help="patients also run in libRoadRunner (0: skip)")] = 20,
+    seed: Annotated[int, typer.Option("--seed", help="population seed")] = 0,
 ) -> None:
-    """Time six cycles of lenalidomide 25 mg d1-21/28 in myeloma (one patient and a batch)."""
-    from imidsim.bench import run_bench
+    """Time a regimen's fixed-dose schedule for N virtual patients in imidsim and a sample in
+    libRoadRunner on the exported SBML, side by side, and report their agreement."""
+    from imidsim.bench import BENCH_REGIMENS, run_bench
 
-    if patients < 1 or repeats < 1:
-        raise InputError("--patients/--repeats: expected positive whole numbers")
-    res = run_bench(n_patients=patients, repeats=repeats)
+    if patients < 1 or repeats < 1 or rr_sample < 0:
+        raise InputError("--patients/--repeats/--rr-sample: expected positive whole numbers "
+                         "(--rr-sample may be 0)")
+    if not 0 < years <= 10:
+        raise InputError(f"--years: {years} is not valid; expected more than 0 and at most 10")
+    if regimen not in BENCH_REGIMENS:
+        raise InputError(f"--regimen: '{regimen}' is not valid; expected one of "
+                         f"{', '.join(BENCH_REGIMENS)}")
+    res = run_bench(n_patients=patients, repeats=repeats, regimen=regimen, years=years,
+                    rr_sample=rr_sample, seed=seed)
     if as_json:
         print(json.dumps(res, indent=2))
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ..conftest import in_vitro, oral, run, window_mean
@@ -46,3 +47,19 @@ def test_b3_ikzf_loss_raises_cd38(drug: str, dose: float) -> None:
     ko = run([oral(drug, dose, "d1-21/28", 1)], days=21, interval_h=2,
              patient={"crbn_level": 0.0})
     assert ko.series("CD38_TumS").max() == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("death_basal", [1.0e-4, 1.0e-3, 3.0e-3])
+def test_untreated_tumour_grows_to_capacity_whatever_its_turnover(death_basal: float) -> None:
+    """The logistic brake limits net growth, not gross division: untreated, the burden grows
+    at the net rate while small and approaches the carrying capacity, for any turnover."""
+    growth = 1.0e-3  # 1/h: doubling ~29 days
+    r = run([], days=365, interval_h=24, parameters={"tumour.net_growth": growth,
+                                                     "tumour.death_basal": death_basal})
+    burden = r.series("tumour_burden")
+    capacity = r.parameters.value("tumour.capacity")
+    assert burden[-1] > 0.9 * capacity
+    assert burden[-1] <= 1.1 * capacity
+    # early growth at about the net rate (the brake is ~1 near the baseline burden)
+    early = np.log(burden[10] / burden[0]) / (10 * 24)
+    assert early == pytest.approx(growth, rel=0.2)

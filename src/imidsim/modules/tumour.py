@@ -77,9 +77,9 @@ def tumour_module() -> Module:
                             "CD38 raised on IKZF loss (interferon branch)", ("review:213", "S40"))
         assigns += [
             Assignment(f"prolif_{k}",
-                       f"(tumour.net_growth + tumour.death_basal + immune_kill_baseline) * {myc}"
-                       f" / (1 + tumour.w_p21 * pos({p21} - 1)) * angiogenic_support"
-                       f" * pos(1 - tumour_burden / tumour.capacity) / (1 - 1 / tumour.capacity)",
+                       f"(tumour.net_growth * capacity_brake + tumour.death_basal"
+                       f" + immune_kill_baseline) * {myc}"
+                       f" / (1 + tumour.w_p21 * pos({p21} - 1)) * angiogenic_support",
                        "1/h", f"proliferation rate of the {label}", ("review:189", "review:72")),
             Assignment(f"direct_kill_{k}",
                        f"tumour.kill_irf4 * pos(1 - {irf4}) + tumour.kill_ifn * pos({ifnb} - 1)"
@@ -100,6 +100,11 @@ def tumour_module() -> Module:
                      ("review:11", "review:12", "review:212", "review:223")),
         ]
     assigns += [
+        Assignment("capacity_brake",
+                   "pos(1 - tumour_burden / tumour.capacity) / (1 - 1 / tumour.capacity)", "1",
+                   "logistic brake on net growth (1 at the baseline burden, 0 at capacity): it "
+                   "limits the untreated excess of division over death, not gross division, so "
+                   "an untreated tumour grows to its capacity whatever its turnover"),
         Assignment("immune_kill_baseline", "immune.k_ctl + immune.k_nk + immune.k_mac", "1/h",
                    "immune killing in the untreated patient (part of basal turnover)"),
         Assignment("tumour_presentation", "1 + immune.ifng_mhc * (IFNG - 1)", "1",
