@@ -17,6 +17,11 @@
 * doses are ``<event>``s, one per dosing time (``time >= t``, persistent, values from trigger
   time, initial value false so that a dose at time 0 fires), adding every amount due then.
 
+:func:`export_batch` writes one document without dose events for a whole patient table and
+returns, with it, where each quantity sits (:class:`SbmlLayout`) and every patient's values
+and doses (:class:`PatientValues`): a simulator loads it once and re-parameterises it per
+patient (see :class:`imidsim.engine.roadrunner_check.RoadRunnerBatch`).
+
 Time is in hours (unit definition ``hour``); species, parameters and rules carry their imidsim
 units in their notes and are otherwise declared dimensionless or left undeclared, so libSBML's
 unit checks give warnings, not errors. Hold-and-reduce dose rules depend on the simulated
@@ -199,25 +204,41 @@ def _pk_matrix(plan: Any, patient: int, d: int) -> np.ndarray:
     return np.einsum("ik,k,kj->ij", vec, lam, vinv)
 
 
-def export_sbml(sim: Simulation, patient: int = 0, *,
-                patients: pd.DataFrame | Mapping[str, Any] | None = None) -> str:
-    """SBML L3V2 text of ``sim``'s scenario (model, this patient's parameters, PK and doses).
+@dataclass
+class SbmlLayout:
+    """Where each imidsim quantity sits in an exported document (SBML ids), so that one loaded
+    document can be re-parameterised for other patients of the same scenario.
 
-    ``patients`` is the optional patient table (as for :meth:`Simulation.solve`); ``patient``
-    picks its row. Raises NotImplementedError for dose rules, which are not exportable.
+    ``parameters``/``species`` follow the model's parameter and species order; ``pk_species``
+    maps (drug input, compartment) to the PK amount species; ``pk_scale``/``pk_cfix`` map a drug
+    input to its constants; ``pk_transfer`` lists (id, drug, to, from) first-order transfer
+    rates (entry ``A[to, from]`` of the PK rate matrix) and ``pk_elimination`` (id, drug, from,
+    transfer targets) the elimination rates ``-(A[from, from] + sum A[to, from])``.
     """
-    lib = require_libsbml()
-    m = sim.model
-    table = sim.patient_table(patients)
-    if not 0 <= patient < len(table):
-        raise IndexError(f"patient {patient} out of range: the table has {len(table)} rows")
-    P = sim.parameter_matrix(table)
-    plan = sim.dosing_plan(table)
-    p = P[patient]
-    y0 = initial_state(sim.compiled, P[patient:patient + 1])[0]
-    t_end = float(sim.output_times()[-1])
 
-    # Dosing events of this patient inside the horizon (the engine applies none at t_end).
+    parameters: list[str] = field(default_factory=list)
+    species: list[str] = field(default_factory=list)
+    pk_species: dict[tuple[int, int], str] = field(default_factory=dict)
+    pk_scale: dict[int, str] = field(default_factory=dict)
+    pk_cfix: dict[int, str] = field(default_factory=dict)
+    pk_transfer: list[tuple[str, int, int, int]] = field(default_factory=list)
+    pk_elimination: list[tuple[str, int, int, tuple[int, ...]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PatientValues:
+    """One patient's values for a document laid out by :class:`SbmlLayout`: constant
+    parameters and initial amounts by SBML id, and the doses (time h, species id, amount)
+    inside the horizon, time-ordered."""
+
+    parameters: dict[str, float]
+    amounts: dict[str, float]
+    doses: list[tuple[float, str, float]]
+
+
+def _events(sim: Simulation, plan: Any, patient: int, t_end: float
+            ) -> list[tuple[float, int, float, int]]:
+    """Dosing events of one patient inside the horizon (the engine applies none at t_end)."""
     events = []
     for te, d, amt, cmt, rule in zip(plan.ev_t[patient], plan.ev_d[patient],
                                      plan.ev_amt[patient], plan.ev_cmt[patient],
@@ -228,7 +249,74 @@ def export_sbml(sim: Simulation, patient: int = 0, *,
             raise _rule_error(sim, int(rule))
         if te < t_end:
             events.append((float(te), int(d), float(amt), int(cmt)))
+    return events
+
+
+def export_sbml(sim: Simulation, patient: int = 0, *,
+                patients: pd.DataFrame | Mapping[str, Any] | None = None,
+                doses: bool = True) -> str:
+    """SBML L3V2 text of ``sim``'s scenario (model, this patient's parameters, PK and doses).
+
+    ``patients`` is the optional patient table (as for :meth:`Simulation.solve`); ``patient``
+    picks its row. ``doses=False`` leaves the dosing events out (a caller then applies the
+    doses itself, see :func:`export_batch`). Raises NotImplementedError for dose rules, which
+    are not exportable.
+    """
+    table = sim.patient_table(patients)
+    if not 0 <= patient < len(table):
+        raise IndexError(f"patient {patient} out of range: the table has {len(table)} rows")
+    P = sim.parameter_matrix(table)
+    plan = sim.dosing_plan(table)
+    return _document(sim, patient, P, plan, doses=doses)[0]
+
+
+def export_batch(sim: Simulation, patients: pd.DataFrame | Mapping[str, Any] | None = None
+                 ) -> tuple[str, SbmlLayout, list[PatientValues]]:
+    """One document for the whole patient table (the first patient's values, no dose events)
+    with its layout and every patient's values: load it once, then set each patient's
+    parameters and amounts and apply its doses between integration segments."""
+    table = sim.patient_table(patients)
+    P = sim.parameter_matrix(table)
+    plan = sim.dosing_plan(table)
+    text, layout = _document(sim, 0, P, plan, doses=False)
+    y0 = initial_state(sim.compiled, P)
+    t_end = float(sim.output_times()[-1])
+    values = []
+    for i in range(len(table)):
+        params = dict(zip(layout.parameters, map(float, P[i]), strict=True))
+        for d, sid in layout.pk_scale.items():
+            params[sid] = float(plan.scale[i, d])
+        for d, sid in layout.pk_cfix.items():
+            params[sid] = float(plan.cfix[i, d])
+        mats = {d: _pk_matrix(plan, i, d) for d in layout.pk_scale}
+        for sid, d, to, frm in layout.pk_transfer:
+            params[sid] = float(mats[d][to, frm])
+        for sid, d, frm, targets in layout.pk_elimination:
+            A = mats[d]
+            params[sid] = float(-(A[frm, frm] + sum(A[to, frm] for to in targets)))
+        amounts = dict(zip(layout.species, map(float, y0[i]), strict=True))
+        amounts.update({sid: 0.0 for sid in layout.pk_species.values()})
+        doses_i = []
+        for te, d, amt, cmt in _events(sim, plan, i, t_end):
+            if d >= 0 and (d, cmt) not in layout.pk_species:
+                raise ValueError(f"patient {i}: drug input {d} is dosed but not patient 0's; "
+                                 f"export these patients separately")
+            target = layout.pk_species[(d, cmt)] if d >= 0 else layout.species[-d - 2]
+            doses_i.append((te, target, amt))
+        values.append(PatientValues(params, amounts, doses_i))
+    return text, layout, values
+
+
+def _document(sim: Simulation, patient: int, P: np.ndarray, plan: Any, *, doses: bool
+              ) -> tuple[str, SbmlLayout]:
+    lib = require_libsbml()
+    m = sim.model
+    p = P[patient]
+    y0 = initial_state(sim.compiled, P[patient:patient + 1])[0]
+    t_end = float(sim.output_times()[-1])
+    events = _events(sim, plan, patient, t_end)
     dosed = sorted({d for _, d, _, _ in events if d >= 0})
+    layout = SbmlLayout()
 
     doc = lib.SBMLDocument(3, 2)
     model = doc.createModel()
@@ -291,6 +379,8 @@ def export_sbml(sim: Simulation, patient: int = 0, *,
     settings.setParseLog(lib.L3P_PARSE_LOG_AS_LN)
     w = _Writer(lib, model, settings)
 
+    layout.parameters = [ids[("name", name)] for name in m.parameter_names]
+    layout.species = [ids[("name", s.name)] for s in m.species]
     for j, name in enumerate(m.parameter_names):
         rec = m.parameters[name]
         w.parameter(ids[("name", name)], p[j], name=name, notes={
@@ -328,6 +418,8 @@ def export_sbml(sim: Simulation, patient: int = 0, *,
                 "PK compartment": f"{drug} {cmt}", "unit": "mg"})
         scale_id = ids.new("pk", f"{drug}.scale", f"pk_{drug}_scale")
         cfix_id = ids.new("pk", f"{drug}.cfix", f"pk_{drug}_cfix")
+        layout.pk_scale[d] = scale_id
+        layout.pk_cfix[d] = cfix_id
         w.parameter(scale_id, float(plan.scale[patient, d]), notes={
             "meaning": f"{drug}: central amount (mg) to plasma concentration (uM)",
             "unit": "uM/mg"})
@@ -341,11 +433,14 @@ def export_sbml(sim: Simulation, patient: int = 0, *,
         tiny = 1e-12 * float(np.max(np.abs(A)))
         for j, src in enumerate(PK_COMPARTMENTS):
             kept_out = 0.0
+            targets: list[int] = []
             for i, dst in enumerate(PK_COMPARTMENTS):
                 if i == j or abs(A[i, j]) <= tiny:
                     continue
                 kept_out += A[i, j]
+                targets.append(i)
                 kid = ids.new("pk", f"{drug}.k_{src}_{dst}", f"pk_{drug}_k_{src}_{dst}")
+                layout.pk_transfer.append((kid, d, i, j))
                 w.parameter(kid, float(A[i, j]), notes={
                     "meaning": f"{drug}: first-order transfer {src} -> {dst}", "unit": "1/h"})
                 rid = ids.new("pkr", f"{drug}.{src}_to_{dst}", f"pk_{drug}_{src}_to_{dst}")
@@ -355,6 +450,7 @@ def export_sbml(sim: Simulation, patient: int = 0, *,
             if abs(elim) <= tiny:
                 continue
             kid = ids.new("pk", f"{drug}.ke_{src}", f"pk_{drug}_ke_{src}")
+            layout.pk_elimination.append((kid, d, j, tuple(targets)))
             w.parameter(kid, float(elim), notes={
                 "meaning": f"{drug}: first-order elimination from {src}", "unit": "1/h"})
             rid = ids.new("pkr", f"{drug}.elim_{src}", f"pk_{drug}_elimination_{src}")
@@ -368,6 +464,10 @@ def export_sbml(sim: Simulation, patient: int = 0, *,
                    modifiers=tuple(ids[("name", n)] for n in sorted(rate.names & species_names)),
                    notes={"imidsim reaction": r.name, "rate": r.rate,
                           "description": r.description})
+
+    layout.pk_species = dict(pk_ids)
+    if not doses:
+        return lib.writeSBMLToString(doc), layout
 
     # Doses: one event per dosing time, adding every amount due then to its target.
     by_time: dict[float, dict[str, float]] = {}
@@ -390,7 +490,7 @@ def export_sbml(sim: Simulation, patient: int = 0, *,
             _check(ea.setMath(w.math(f"{target} + {amt!r}", f"dose at {te} h")),
                    "set a dose assignment")
 
-    return lib.writeSBMLToString(doc)
+    return lib.writeSBMLToString(doc), layout
 
 
 def write_sbml(sim: Simulation, path: str | Path, patient: int = 0, **kw: Any) -> Path:

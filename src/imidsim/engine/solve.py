@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from imidsim.engine.codegen import CompiledModel
+from imidsim.engine.codegen import CompiledModel, exponent_parameters
 from imidsim.errors import SolverError
 from imidsim.pk.linear import N_CMT, LinearPK
+
+SPECIALIZE_MIN_PATIENTS = 64  # batches this large run the variant compiled for their drugs
 
 STATUS_TEXT = {
     1: "too many steps: the model is stiff or a rate is huge; check parameter overrides "
@@ -56,6 +59,13 @@ class DosingPlan:
                    -np.ones((n, nd, N_CMT)), eye, eye.copy(), np.zeros((n, nd)),
                    np.zeros((n, nd)))
 
+    def rows(self, index: np.ndarray | Sequence[int] | slice) -> DosingPlan:
+        """The plan of a subset of patients (rules are shared)."""
+        per_patient = ("ev_t", "ev_d", "ev_amt", "ev_cmt", "ev_rule", "lam", "vec", "vinv",
+                       "scale", "cfix")
+        return DosingPlan(**{k: (np.ascontiguousarray(v[index]) if k in per_patient else v)
+                             for k, v in self.__dict__.items()})
+
     def add_rule(self, observable_index: int, threshold: float, levels: list[float]) -> int:
         """Register a hold-and-reduce rule; returns its index for :meth:`add_events`."""
         width = max(self.rule_levels.shape[1], len(levels))
@@ -99,13 +109,21 @@ class DosingPlan:
 
 @dataclass
 class BatchSolution:
+    """Trajectories of a batch. ``y`` holds the species listed in ``species_index`` (all when
+    None), ``c`` the inputs in ``input_index`` and ``obs`` the assignments in
+    ``observable_index`` (likewise)."""
+
     t_h: np.ndarray  # (nt,)
-    y: np.ndarray  # (n, nt, ns)
-    c: np.ndarray  # (n, nt, nd) uM
-    obs: np.ndarray  # (n, nt, na)
+    y: np.ndarray  # (n, nt, ns) or (n, nt, len(species_index))
+    c: np.ndarray  # (n, nt, nd) uM, or (n, nt, len(input_index))
+    obs: np.ndarray  # (n, nt, na) or (n, nt, len(observable_index))
     status: np.ndarray  # (n,)
     held_doses: np.ndarray | None = None  # (n, n_rules) doses held by each rule
     dose_level: np.ndarray | None = None  # (n, n_rules) final dose level index
+    stats: np.ndarray | None = None  # (n, 3) accepted steps, rejected steps, RHS evaluations
+    species_index: np.ndarray | None = None
+    observable_index: np.ndarray | None = None
+    input_index: np.ndarray | None = None
 
 
 def initial_state(cm: CompiledModel, P: np.ndarray) -> np.ndarray:
@@ -115,21 +133,80 @@ def initial_state(cm: CompiledModel, P: np.ndarray) -> np.ndarray:
     return y0
 
 
+def active_inputs(plan: DosingPlan) -> np.ndarray:
+    """Drug inputs that are dosed or held at a fixed concentration for some patient."""
+    nd = plan.lam.shape[1]
+    dosed = np.zeros(nd, bool)
+    d = plan.ev_d[(plan.ev_d >= 0) & (plan.ev_amt != 0)]
+    dosed[np.unique(d)] = True
+    dosed |= np.any(plan.cfix != 0, axis=0)
+    return np.flatnonzero(dosed).astype(np.int64)
+
+
+def uniform_exponents(cm: CompiledModel, P: np.ndarray) -> dict[str, float]:
+    """Exponent parameters with one value across the batch (written into the code as literals
+    by :meth:`CompiledModel.specialised`)."""
+    names = cm.model.parameter_names
+    found = cm.module.__dict__.get("EXPONENT_PARAMETERS")
+    if found is None:
+        found = cm.module.__dict__["EXPONENT_PARAMETERS"] = exponent_parameters(cm.model)
+    out = {}
+    for name in found:
+        col = P[:, names.index(name)]
+        if np.all(col == col[0]):
+            out[name] = float(col[0])
+    return out
+
+
+def _selection(sel: bool | Sequence[int], size: int) -> np.ndarray:
+    if sel is True:
+        return np.arange(size, dtype=np.int64)
+    if sel is False:
+        return np.zeros(0, np.int64)
+    idx = np.asarray(sel, np.int64).reshape(-1)
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        raise SolverError(f"selected index out of range 0..{size - 1}")
+    return idx
+
+
 def solve_batch(cm: CompiledModel, P: np.ndarray, plan: DosingPlan, t_out_h: np.ndarray, *,
                 rtol: float = 1e-6, atol: float = 1e-9, hmax: float = 24.0,
-                observables: bool | list[int] = True, raise_on_failure: bool = True
-                ) -> BatchSolution:
-    """Integrate every row of ``P`` (n, n_params) and return states at ``t_out_h``."""
+                observables: bool | Sequence[int] = True, species: bool | Sequence[int] = True,
+                inputs: bool | Sequence[int] = True, raise_on_failure: bool = True,
+                specialize: bool | None = None) -> BatchSolution:
+    """Integrate every row of ``P`` (n, n_params) and return states at ``t_out_h``.
+
+    ``species``, ``inputs`` (drug concentrations) and ``observables`` choose what is stored at
+    each output time (True: all, False: none, or a list of indices); observables are
+    evaluated inside the integrator, so a large batch can keep a few of them without storing
+    every species. ``specialize`` runs the model variant compiled for this batch: the drugs it
+    does not use folded away and the exponents it holds fixed written as literals (bit for bit
+    the same results, two to three times as fast); by default batches of at least
+    ``SPECIALIZE_MIN_PATIENTS`` do, since a new variant costs one compilation (then cached).
+    """
     P = np.ascontiguousarray(P, float)
     n, ns = P.shape[0], len(cm.model.species)
     nd, nt = len(cm.model.inputs), len(t_out_h)
+    na = len(cm.model.assignments)
     t_out = np.ascontiguousarray(t_out_h, float)
     if np.any(np.diff(t_out) < 0) or t_out[0] < 0:
         raise SolverError("output times must start at >= 0 h and increase")
+    act = active_inputs(plan)
+    if specialize is None:
+        specialize = n >= SPECIALIZE_MIN_PATIENTS
+    if specialize:
+        cm = cm.specialised([cm.model.input_names[d] for d in act], uniform_exponents(cm, P))
+    else:
+        cm = cm.general()
+    ykeep = _selection(species, ns)
+    okeep = _selection(observables, na)
+    ckeep = _selection(inputs, nd)
     y0 = initial_state(cm, P)
-    y = np.zeros((n, nt, ns))
-    c = np.zeros((n, nt, nd))
+    y = np.zeros((n, nt, len(ykeep)))
+    c = np.zeros((n, nt, len(ckeep)))
+    obs = np.zeros((n, nt, len(okeep)))
     status = np.zeros(n, np.int64)
+    stats = np.zeros((n, 3), np.int64)
     nr = len(plan.rule_obs)
     held = np.zeros((n, nr), np.int64)
     level = np.zeros((n, nr), np.int64)
@@ -137,26 +214,15 @@ def solve_batch(cm: CompiledModel, P: np.ndarray, plan: DosingPlan, t_out_h: np.
     cm.integrate_batch(y0, P, arr(plan.ev_t), arr(plan.ev_d), arr(plan.ev_amt),
                        arr(plan.ev_cmt), arr(plan.ev_rule), arr(plan.rule_obs),
                        arr(plan.rule_thr, dtype=float), arr(plan.rule_levels, dtype=float),
-                       arr(plan.rule_nlev), arr(plan.lam), arr(plan.vec), arr(plan.vinv),
-                       arr(plan.scale), arr(plan.cfix), t_out, float(rtol), float(atol),
-                       float(hmax), y, c, status, held, level,
-                       max(len(cm.model.assignments), 1))
+                       arr(plan.rule_nlev), act, arr(plan.lam), arr(plan.vec),
+                       arr(plan.vinv), arr(plan.scale), arr(plan.cfix), t_out, float(rtol),
+                       float(atol), float(hmax), ykeep, ckeep, okeep, y, c, obs, status, held,
+                       level, max(na, 1), stats)
     if raise_on_failure and np.any(status != 0):
         i = int(np.flatnonzero(status)[0])
         raise SolverError(f"integration failed for patient {i}: "
                           f"{STATUS_TEXT.get(int(status[i]), 'unknown failure')}")
-    na = len(cm.model.assignments)
-    if observables is True:
-        obs = np.zeros((n, nt, na))
-        cm.observe_batch(t_out, y, P, c, obs)
-    elif observables:  # keep only some assignments, evaluated in chunks to bound memory
-        keep = np.asarray(observables, int)
-        obs = np.zeros((n, nt, len(keep)))
-        chunk = max(1, int(2e7 // max(nt * na, 1)))
-        for i in range(0, n, chunk):
-            buf = np.zeros((min(chunk, n - i), nt, na))
-            cm.observe_batch(t_out, y[i:i + chunk], P[i:i + chunk], c[i:i + chunk], buf)
-            obs[i:i + chunk] = buf[:, :, keep]
-    else:
-        obs = np.zeros((n, nt, 0))
-    return BatchSolution(t_out, y, c, obs, status, held, level)
+    return BatchSolution(t_out, y, c, obs, status, held, level, stats,
+                         None if species is True else ykeep,
+                         None if observables is True else okeep,
+                         None if inputs is True else ckeep)
