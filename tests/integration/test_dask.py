@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from imidsim.errors import InputError
@@ -19,7 +18,7 @@ from imidsim.store import ResultStore, StoreError, check_scheduler, plan_shards,
 from imidsim.trials.runner import ShardTask, TrialResult, run_trial, timed_shard_rows
 from imidsim.trials.spec import TrialSpec, parse_trial
 
-from .test_store import SEED, SPEC, N
+from .mini_trial import SEED, SPEC, N, assert_same
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +39,6 @@ def spec() -> TrialSpec:
 @pytest.fixture(scope="module")
 def plain(spec: TrialSpec) -> TrialResult:
     return run_trial(spec, N, SEED)
-
-
-def assert_same(a: TrialResult, b: TrialResult) -> None:
-    assert a.as_dict() == b.as_dict()
-    assert a.rows is not None and b.rows is not None
-    pd.testing.assert_frame_equal(a.rows, b.rows)
 
 
 def test_tcp_scheduler_equals_in_process_run(cluster: str, spec: TrialSpec, plain: TrialResult,

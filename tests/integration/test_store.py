@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -29,13 +28,7 @@ from imidsim.store.files import sha256_file
 from imidsim.trials.runner import TrialResult, run_trial
 from imidsim.trials.spec import TrialSpec, parse_trial
 
-N, SEED, SHARD = 8, 11, 3  # 3 arms x 3 shards
-SPEC = {"name": "mini", "disease": "myeloma", "population": "myeloma_rr",
-        "follow_up_months": 12, "assessment_interval_days": 28,
-        "arms": [{"name": "Rd", "regimen": "Rd", "n": 100},
-                 {"name": "Obs", "regimen": "Observation", "n": 100},
-                 {"name": "Obs2", "regimen": "Observation", "n": 100}],
-        "comparisons": [{"experimental": "Obs2", "control": "Obs"}]}
+from .mini_trial import SEED, SHARD, SPEC, N, assert_same
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +47,6 @@ def stored(spec: TrialSpec, tmp_path_factory: pytest.TempPathFactory
            ) -> tuple[Path, TrialResult]:
     root = tmp_path_factory.mktemp("store") / "run"
     return root, run_trial(spec, N, SEED, store=ResultStore(root), shard_size=SHARD)
-
-
-def assert_same(a: TrialResult, b: TrialResult) -> None:
-    assert a.as_dict() == b.as_dict()
-    assert a.rows is not None and b.rows is not None
-    pd.testing.assert_frame_equal(a.rows, b.rows)
 
 
 def assert_each_patient_once(root: Path) -> None:
