@@ -8,7 +8,10 @@ subclasses the matching builtin so callers can catch it generically
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class ImidsimError(Exception):
@@ -52,3 +55,13 @@ def one_of(choices: Iterable[str]) -> str:
     """Format a list of accepted values for an error message."""
     items = sorted(set(choices))
     return ", ".join(items)
+
+
+def lookup(table: Mapping[str, T], key: str, *, what: str, field: str,
+           shown: object = None) -> T:
+    """``table[key]``, or an InputError naming the field, the value and every accepted name."""
+    if key not in table:
+        value = key if shown is None else shown
+        raise InputError(f"{field}: unknown {what} '{value}'; expected one of {one_of(table)}."
+                         f"{did_you_mean(key, table)}")
+    return table[key]

@@ -13,7 +13,7 @@ from importlib import resources
 
 import yaml
 
-from imidsim.errors import InputError, ParameterError, did_you_mean, one_of
+from imidsim.errors import ParameterError, lookup
 from imidsim.model.parameter import Parameter, parameter_from_mapping
 
 AGENT_CLASSES = ("antibody", "checkpoint", "bispecific", "car_t")
@@ -69,9 +69,4 @@ def agents() -> dict[str, Agent]:
 
 
 def agent(name: str, *, field: str = "agent") -> Agent:
-    table = agents()
-    key = str(name).lower()
-    if key not in table:
-        raise InputError(f"{field}: unknown agent '{name}'; expected one of {one_of(table)}."
-                         f"{did_you_mean(key, table)}")
-    return table[key]
+    return lookup(agents(), str(name).lower(), what="agent", field=field, shown=name)

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from imidsim.errors import InputError, ParameterError, did_you_mean, one_of
+from imidsim.errors import ParameterError, lookup
 from imidsim.model.parameter import Parameter, ParameterSet, Status, parameter_from_mapping
 
 PK_MODELS = ("oral_1cmt", "oral_2cmt", "none")
@@ -82,13 +82,7 @@ def drugs() -> dict[str, Drug]:
 def drug(name: str, *, field: str = "drug") -> Drug:
     """Look a drug up by name or alias, with a clear error for unknown names."""
     key = DRUG_ALIASES.get(str(name).lower(), str(name).lower())
-    table = drugs()
-    if key not in table:
-        raise InputError(
-            f"{field}: unknown drug '{name}'; expected one of {one_of(table)}."
-            f"{did_you_mean(str(name).lower(), table)}"
-        )
-    return table[key]
+    return lookup(drugs(), key, what="drug", field=field, shown=name)
 
 
 @cache
@@ -109,11 +103,7 @@ def diseases() -> dict[str, Disease]:
 
 
 def disease(name: str, *, field: str = "disease") -> Disease:
-    table = diseases()
-    if name not in table:
-        raise InputError(f"{field}: unknown disease '{name}'; expected one of {one_of(table)}."
-                         f"{did_you_mean(name, table)}")
-    return table[name]
+    return lookup(diseases(), name, what="disease", field=field)
 
 
 PARAMETER_FILES = ("crbn.yaml", "tumour.yaml", "patient.yaml")

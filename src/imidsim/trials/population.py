@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from imidsim.errors import InputError, did_you_mean, one_of
+from imidsim.errors import InputError, lookup
 
 DISTS = ("lognormal", "normal", "uniform", "bernoulli", "fixed")
 
@@ -54,11 +54,7 @@ def populations() -> dict[str, Population]:
 
 
 def population(name: str, *, field: str = "population") -> Population:
-    table = populations()
-    if name not in table:
-        raise InputError(f"{field}: unknown population '{name}'; expected one of "
-                         f"{one_of(table)}.{did_you_mean(name, table)}")
-    return table[name]
+    return lookup(populations(), name, what="population", field=field)
 
 
 def _draw(rng: np.random.Generator, d: dict[str, Any]) -> float:
