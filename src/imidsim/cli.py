@@ -304,7 +304,10 @@ def trial(
         for line in run["deleted"]:  # type: ignore[attr-defined]
             console.print(f"  deleted and redone {line}")
     if as_json:
-        print(json.dumps(result.as_dict(), indent=2))
+        out = result.as_dict()
+        if store is not None:
+            out["store"] = {k: result.run[k] for k in ("shards", "computed", "reused", "deleted")}
+        print(json.dumps(out, indent=2))
         return
     table = Table(title=f"{spec_obj.name} (seed {seed})")
     for col in ("arm", "quantity", "simulated", "published"):

@@ -181,6 +181,27 @@ def test_resume_into_a_different_run_is_refused(spec: TrialSpec, stored: tuple[P
         run_trial(spec, N, SEED, store=ResultStore(copy), shard_size=SHARD, resume=True)
 
 
+def test_a_store_in_use_by_another_run_is_refused(spec: TrialSpec, plain: TrialResult,
+                                                   tmp_path: Path) -> None:
+    """Two runs never write one store: the second is refused while the first holds the lock
+    (an flock, so a killed run leaves none behind), and runs once it is released."""
+    root = tmp_path / "busy"
+    other = ResultStore(root)
+    other.acquire()
+    try:
+        with pytest.raises(InputError, match=rf"--store: '{root}' is being written by another "
+                                             rf"run \(process {os.getpid()}\)"):
+            run_trial(spec, N, SEED, store=ResultStore(root), shard_size=SHARD)
+        assert not (root / "shards").exists()
+    finally:
+        other.release()
+    assert_same(plain, run_trial(spec, N, SEED, store=ResultStore(root), shard_size=SHARD))
+    # the finished run released its lock: a second writer may take it
+    later = ResultStore(root)
+    later.acquire()
+    later.release()
+
+
 def test_trial_and_results_query_cli(plain: TrialResult, stored: tuple[Path, TrialResult],
                                      tmp_path: Path) -> None:
     runner = CliRunner()
@@ -191,7 +212,9 @@ def test_trial_and_results_query_cli(plain: TrialResult, stored: tuple[Path, Tri
             str(tmp_path / "s"), "--catalog", str(cat), "--shard-size", "5", "--scheduler", "none"]
     out = runner.invoke(app, [*args, "--json"])
     assert out.exit_code == 0, out.output
-    assert json.loads(out.output) == json.loads(json.dumps(plain.as_dict()))
+    printed = json.loads(out.output)
+    assert printed.pop("store") == {"shards": 6, "computed": 6, "reused": 0, "deleted": []}
+    assert printed == json.loads(json.dumps(plain.as_dict()))
     assert cat.is_file() and not (tmp_path / "s" / "catalog.duckdb").exists()
     out = runner.invoke(app, [*args, "--resume"])
     assert out.exit_code == 0 and "0 shards computed, 6 reused of 6" in out.output, out.output

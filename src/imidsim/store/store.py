@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ from imidsim.store.layout import Shard
 
 DEFAULT_CATALOG = "catalog.duckdb"
 SHARD_DIR = "shards"
+LOCK_FILE = ".lock"
 
 
 class StoreError(ImidsimError, RuntimeError):
@@ -44,6 +47,34 @@ class ResultStore:
         self.catalog = Catalog(Path(catalog) if catalog is not None
                                else self.root / DEFAULT_CATALOG)
         self.shard_dir = self.root / SHARD_DIR
+        self._lock_fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the store's writer lock (an advisory ``flock`` on ``root/.lock``, released by
+        :meth:`release` or by the kernel when the process ends, even on ``kill -9``): a second
+        run writing into the same store is refused instead of interleaving shards."""
+        if self._lock_fd is not None:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise InputError(f"--store: '{self.root}' is being written by another run (process "
+                             f"{holder}); expected a store no other run is using: wait for it to "
+                             f"finish, or use another folder") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+
+    def release(self) -> None:
+        """Drop the writer lock taken by :meth:`acquire` (no-op when not held)."""
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def prepare(self, ident: RunIdentity, plan: Sequence[Shard], *, resume: bool) -> Reconciled:
         """Start a run (empty store) or check and reconcile one being resumed.
@@ -53,6 +84,7 @@ class ResultStore:
         """
         if self.root.exists() and not self.root.is_dir():
             raise InputError(f"--store: '{self.root}' is a file; expected a folder")
+        self.acquire()
         stored = self.catalog.identity()
         if stored is not None and not resume:
             raise InputError(f"--store: '{self.root}' already holds a run of '{stored.trial}' "

@@ -170,33 +170,38 @@ def run_trial(spec: TrialSpec, n_per_arm: int | None = None, seed: int = 0,
     info: dict[str, object] = {"shards": len(plan), "reused": 0, "deleted": []}
     done: set[str] = set()
     ident = RunIdentity.of(spec, seed, ns, shard_size)
-    if store is not None:
-        rec = store.prepare(ident, plan, resume=resume)
-        done, info["reused"], info["deleted"] = rec.reused, len(rec.reused), rec.deleted
-    pkg = "" if scheduler == "none" else ident.package_sha256
-    todo = [ShardTask(spec, seed, s, pkg) for s in plan if s.key not in done]
-    frames: dict[str, pd.DataFrame] = {}
-    label = spec.name + (f" ({len(done)} shards reused)" if done else "")
-    with _progress(show_progress) as progress:
-        bar = progress.add_task(label, total=sum(t.shard.size for t in todo))
-        if todo:
-            if scheduler != "none":
-                progress.update(bar, description=f"{label}: connecting to Dask ({scheduler})")
-            with task_runner(scheduler) as runner:
-                progress.update(bar, description=f"{label} on {runner.workers} worker(s)")
-                for task, (frame, seconds) in runner.imap_unordered(timed_shard_rows, todo):
-                    if store is not None:
-                        store.write(task.shard, frame, seconds)
-                    else:
-                        frames[task.shard.key] = frame
-                    progress.advance(bar, task.shard.size)
-                    if on_shard is not None:
-                        on_shard(task.shard)
-    if store is not None:
-        rows = store.rows(plan)
-    else:
-        rows = pd.concat([frames[s.key] for s in plan], ignore_index=True)
-        check_complete(rows, plan)
+    try:
+        if store is not None:
+            rec = store.prepare(ident, plan, resume=resume)
+            done, info["reused"], info["deleted"] = rec.reused, len(rec.reused), rec.deleted
+        pkg = "" if scheduler == "none" else ident.package_sha256
+        todo = [ShardTask(spec, seed, s, pkg) for s in plan if s.key not in done]
+        frames: dict[str, pd.DataFrame] = {}
+        label = spec.name + (f" ({len(done)} shards reused)" if done else "")
+        with _progress(show_progress) as progress:
+            bar = progress.add_task(label, total=sum(t.shard.size for t in todo))
+            if todo:
+                if scheduler != "none":
+                    progress.update(bar,
+                                    description=f"{label}: connecting to Dask ({scheduler})")
+                with task_runner(scheduler) as runner:
+                    progress.update(bar, description=f"{label} on {runner.workers} worker(s)")
+                    for task, (frame, seconds) in runner.imap_unordered(timed_shard_rows, todo):
+                        if store is not None:
+                            store.write(task.shard, frame, seconds)
+                        else:
+                            frames[task.shard.key] = frame
+                        progress.advance(bar, task.shard.size)
+                        if on_shard is not None:
+                            on_shard(task.shard)
+        if store is not None:
+            rows = store.rows(plan)
+        else:
+            rows = pd.concat([frames[s.key] for s in plan], ignore_index=True)
+            check_complete(rows, plan)
+    finally:
+        if store is not None:
+            store.release()
     info["computed"] = len(todo)
     arms = [arm_endpoints(a.name, rows[rows["arm_index"] == i]) for i, a in enumerate(spec.arms)]
     by_name = {a.name: a for a in arms}
