@@ -26,6 +26,7 @@ reported too. Peak memory is the process's peak resident set size after the imid
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import time
@@ -109,6 +110,44 @@ def solve_engine(sim: Simulation, table: pd.DataFrame, *, keep: list[str] | None
     return np.concatenate(kept), np.concatenate(ys), np.concatenate(stats)
 
 
+@functools.lru_cache(maxsize=4)
+def _worker_scenario(regimen: str, years: float) -> Simulation:
+    return bench_scenario(regimen, years)
+
+
+def bench_chunk(task: tuple[str, float, pd.DataFrame, tuple[str, ...]]
+                ) -> tuple[np.ndarray, np.ndarray, float]:
+    """One task of a dispatched benchmark: (regimen, years, patients, kept outputs) ->
+    (kept outputs, integrator statistics, CPU seconds this worker spent)."""
+    regimen, years, table, keep = task
+    c0 = time.process_time()
+    obs, _, stats = solve_engine(_worker_scenario(regimen, years), table, keep=list(keep))
+    return obs, stats, time.process_time() - c0
+
+
+def solve_dispatched(regimen: str, years: float, table: pd.DataFrame, keep: list[str],
+                     scheduler: str) -> tuple[np.ndarray, np.ndarray, float, float, int]:
+    """Integrate ``table`` on Dask workers (``local`` or ``tcp://``) in chunks.
+
+    Every worker first loads the scenario and the compiled variant (untimed, like the in-process
+    warm-up); the timed part is from the first chunk submitted to the last result back.
+    Returns (kept outputs, statistics, wall seconds, worker CPU seconds, workers)."""
+    from imidsim.store import task_runner
+
+    with task_runner(scheduler) as runner:
+        warm = functools.partial(bench_chunk, (regimen, years, table.iloc[:2], tuple(keep)))
+        runner.on_every_worker(warm)
+        size = max(64, -(-len(table) // (4 * runner.workers)))  # ~4 chunks per worker
+        tasks = [(regimen, years, table.iloc[i:i + size], tuple(keep))
+                 for i in range(0, len(table), size)]
+        t0 = time.perf_counter()
+        done = {id(task): out for task, out in runner.imap_unordered(bench_chunk, tasks)}
+        wall = time.perf_counter() - t0
+        outs = [done[id(task)] for task in tasks]
+        return (np.concatenate([o[0] for o in outs]), np.concatenate([o[1] for o in outs]),
+                wall, sum(o[2] for o in outs), runner.workers)
+
+
 def max_relative_error(ref: np.ndarray, other: np.ndarray, floor: float = 1e-6
                        ) -> tuple[float, tuple[int, int, int]]:
     """Largest |other - ref| / |ref| over (patient, time, species) where |ref| exceeds
@@ -122,8 +161,11 @@ def max_relative_error(ref: np.ndarray, other: np.ndarray, floor: float = 1e-6
 
 def run_bench(n_patients: int = 1000, repeats: int = 5, *, regimen: str = "DRd",
               years: float = 2.0, rr_sample: int = 20, seed: int = 0, floor: float = 1e-6,
-              rr_stiff: bool = False) -> dict[str, Any]:
-    """Time imidsim on ``n_patients`` and libRoadRunner on ``rr_sample`` of them; compare."""
+              rr_stiff: bool = False, scheduler: str = "none") -> dict[str, Any]:
+    """Time imidsim on ``n_patients`` and libRoadRunner on ``rr_sample`` of them; compare.
+
+    ``scheduler`` ``none`` integrates the batch in this process (numba threads on every core);
+    ``local`` or ``tcp://HOST:PORT`` shards it across Dask workers (:func:`solve_dispatched`)."""
     import numba
 
     if n_patients < 1 or repeats < 1 or rr_sample < 0 or years <= 0:
@@ -147,9 +189,14 @@ def run_bench(n_patients: int = 1000, repeats: int = 5, *, regimen: str = "DRd",
     solve_engine(sim, table.iloc[:2], keep=keep)  # compile or load the specialised variant
     t_variant = time.perf_counter() - t0
 
-    t0, c0 = time.perf_counter(), time.process_time()
-    obs, _, stats = solve_engine(sim, table, keep=keep)
-    t_batch, c_batch = time.perf_counter() - t0, time.process_time() - c0
+    workers = 1
+    if scheduler == "none":
+        t0, c0 = time.perf_counter(), time.process_time()
+        obs, _, stats = solve_engine(sim, table, keep=keep)
+        t_batch, c_batch = time.perf_counter() - t0, time.process_time() - c0
+    else:
+        obs, stats, t_batch, c_batch, workers = solve_dispatched(regimen, years, table, keep,
+                                                                 scheduler)
     rss_imidsim = _rss_mib()
     s = sim.scenario.solver
     out: dict[str, Any] = {
@@ -167,6 +214,7 @@ def run_bench(n_patients: int = 1000, repeats: int = 5, *, regimen: str = "DRd",
         "kept_outputs": keep,
         "machine": {"cpu_count": os.cpu_count(), "numba_threads": numba.get_num_threads(),
                     "load_average_1min": round(os.getloadavg()[0], 2)},
+        "scheduler": scheduler, "workers": workers,
         "specialised_variant_s (compile or cache load)": round(t_variant, 3),
         "imidsim_ms_per_patient": round(1000 * t_batch / n_patients, 3),
         "imidsim_cpu_ms_per_patient": round(1000 * c_batch / n_patients, 3),

@@ -477,10 +477,15 @@ def bench(
     rr_sample: Annotated[int, typer.Option(
         "--rr-sample", help="patients also run in libRoadRunner (0: skip)")] = 20,
     seed: Annotated[int, typer.Option("--seed", help="population seed")] = 0,
+    scheduler: Annotated[str, typer.Option(
+        "--scheduler", help="none (this process, numba threads on every core), local (Dask "
+        "LocalCluster, a process per CPU) or tcp://HOST:PORT (running Dask scheduler)")]
+    = "local",
 ) -> None:
     """Time a regimen's fixed-dose schedule for N virtual patients in imidsim and a sample in
     libRoadRunner on the exported SBML, side by side, and report their agreement."""
     from imidsim.bench import BENCH_REGIMENS, run_bench
+    from imidsim.store import check_scheduler
 
     if patients < 1 or repeats < 1 or rr_sample < 0:
         raise InputError("--patients/--repeats/--rr-sample: expected positive whole numbers "
@@ -490,8 +495,9 @@ def bench(
     if regimen not in BENCH_REGIMENS:
         raise InputError(f"--regimen: '{regimen}' is not valid; expected one of "
                          f"{', '.join(BENCH_REGIMENS)}")
+    check_scheduler(scheduler)
     res = run_bench(n_patients=patients, repeats=repeats, regimen=regimen, years=years,
-                    rr_sample=rr_sample, seed=seed)
+                    rr_sample=rr_sample, seed=seed, scheduler=scheduler)
     if as_json:
         print(json.dumps(res, indent=2))
         return

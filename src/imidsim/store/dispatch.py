@@ -38,6 +38,8 @@ class TaskRunner(Protocol):
     def imap_unordered(self, fn: Callable[[T], Any], items: Sequence[T]
                        ) -> Iterator[tuple[T, Any]]: ...
 
+    def on_every_worker(self, fn: Callable[[], Any]) -> list[Any]: ...
+
 
 class InProcess:
     """Tasks one after another in this process."""
@@ -49,6 +51,10 @@ class InProcess:
         for item in items:
             yield item, fn(item)
 
+    def on_every_worker(self, fn: Callable[[], Any]) -> list[Any]:
+        """Call ``fn`` once (this process is the only worker)."""
+        return [fn()]
+
 
 def _in_worker(fn: Callable[[T], Any], item: T) -> Any:
     """Call ``fn`` on a Dask worker: numba threads per task limited, one solve at a time."""
@@ -58,6 +64,10 @@ def _in_worker(fn: Callable[[T], Any], item: T) -> Any:
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     with _LOCK:  # numba's default threading layer is not safe for concurrent launches
         return fn(item)
+
+
+def _in_worker_call(fn: Callable[[], Any]) -> Any:
+    return _in_worker(lambda _: fn(), None)
 
 
 class DaskRunner:
@@ -78,6 +88,12 @@ class DaskRunner:
                 yield items[index[fut.key]], fut.result()
         finally:
             self.client.cancel([f for f in futures if not f.done()])
+
+    def on_every_worker(self, fn: Callable[[], Any]) -> list[Any]:
+        """Call ``fn`` once in every worker process (e.g. to load the compiled model before a
+        timed run); returns the results in worker order."""
+        done = self.client.run(_in_worker_call, fn)
+        return [done[w] for w in sorted(done)]
 
 
 @contextmanager
