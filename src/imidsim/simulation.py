@@ -114,23 +114,35 @@ class SimulationResult:
     def series(self, name: str, patient: int = 0) -> np.ndarray:
         """Trajectory of a species, assignment or input (``C_<drug>`` in uM) for one patient."""
         m = self.model
-        if name in m.species_names:
-            return self.solution.y[patient, :, m.species_names.index(name)]
-        if name in m.assignment_names:
-            if self.kept is not None:
-                if name not in self.kept:
+        sol = self.solution
+        for names, stored, values in ((m.species_names, sol.species_index, sol.y),
+                                      (m.assignment_names, sol.observable_index, sol.obs),
+                                      (m.input_names, sol.input_index, sol.c)):
+            if name not in names:
+                continue
+            j = names.index(name)
+            if stored is not None:
+                hits = np.flatnonzero(np.asarray(stored) == j)
+                if not hits.size:
                     raise InputError(f"output '{name}' was not kept in this run; kept: "
-                                     f"{', '.join(self.kept)}")
-                return self.solution.obs[patient, :, self.kept.index(name)]
-            return self.solution.obs[patient, :, m.assignment_names.index(name)]
-        if name in m.input_names:
-            return self.solution.c[patient, :, m.input_names.index(name)]
+                                     f"{', '.join(self.kept_names())}")
+                j = int(hits[0])
+            return values[patient, :, j]
         raise InputError(f"unknown output '{name}'.{did_you_mean(name, self.names())}")
+
+    def kept_names(self) -> list[str]:
+        """Every output stored by this run (all of them unless ``solve(keep=...)`` chose)."""
+        m, sol = self.model, self.solution
+        out = []
+        for names, stored in ((m.species_names, sol.species_index),
+                              (m.assignment_names, sol.observable_index),
+                              (m.input_names, sol.input_index)):
+            out += names if stored is None else [names[int(j)] for j in stored]
+        return out
 
     def frame(self, patient: int = 0, names: Sequence[str] | None = None) -> pd.DataFrame:
         """Wide table: ``time_h``, ``time_day`` and one column per requested output."""
-        cols = list(names) if names is not None else [
-            *self.model.species_names, *self.model.assignment_names, *self.model.input_names]
+        cols = list(names) if names is not None else self.kept_names()
         data = {"time_h": self.solution.t_h, "time_day": self.t_days}
         for n in cols:
             data[n] = self.series(n, patient)
@@ -271,21 +283,28 @@ class Simulation:
 
     def solve(self, patients: pd.DataFrame | Mapping[str, Sequence[float]] | None = None, *,
               keep: Sequence[str] | None = None) -> SimulationResult:
-        """Integrate every patient. ``keep`` limits the stored assignments (observables) to the
-        named ones — for large batches; ``series`` then serves only those and the species."""
+        """Integrate every patient. ``keep`` names the outputs to store (species, assignments,
+        ``C_<drug>`` inputs) — for large batches: nothing else is kept in memory and ``series``
+        refuses other names; by default every output is stored."""
         table = self.patient_table(patients)
         P = self.parameter_matrix(table)
         plan = self.dosing_plan(table)
         s = self.scenario.solver
-        names = self.model.assignment_names
-        obs: bool | list[int] = True
+        m = self.model
+        sel: dict[str, bool | list[int]] = {"observables": True, "species": True, "inputs": True}
         if keep is not None:
-            obs = [names.index(k) for k in keep if k in names]
-            self._kept = [names[i] for i in obs]
-        else:
-            self._kept = None
+            known = [*m.species_names, *m.assignment_names, *m.input_names]
+            unknown = [k for k in keep if k not in known]
+            if unknown:
+                raise InputError(f"keep: unknown output '{unknown[0]}'."
+                                 f"{did_you_mean(unknown[0], known)}")
+            sel = {"observables": [m.assignment_names.index(k) for k in keep
+                                   if k in m.assignment_names],
+                   "species": [m.species_names.index(k) for k in keep if k in m.species_names],
+                   "inputs": [m.input_names.index(k) for k in keep if k in m.input_names]}
+        self._kept = None if keep is None else [m.assignment_names[i] for i in sel["observables"]]
         sol = solve_batch(self.compiled, P, plan, self.output_times(), rtol=s.rtol, atol=s.atol,
-                          hmax=s.hmax_h, observables=obs)
+                          hmax=s.hmax_h, **sel)  # type: ignore[arg-type]
         prov = {
             "imidsim_version": __version__,
             "scenario": self.scenario.name,

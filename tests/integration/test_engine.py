@@ -77,3 +77,26 @@ def test_untreated_steady_state_holds_except_tumour_growth() -> None:
     late = np.log(burden[-1] / burden[-9]) / (t_h[-1] - t_h[-9])
     assert early == pytest.approx(g, rel=0.01)
     assert late < early
+
+
+def test_keep_stores_only_the_named_outputs() -> None:
+    """``solve(keep=...)`` stores just the named species, assignments and inputs (the same
+    numbers as a full solve), and refuses the others by name instead of returning something."""
+    from imidsim.errors import InputError
+
+    sim = _sim([oral("lenalidomide", 25, "d1-21/28", 1)], days=28, interval_h=24.0)
+    full = sim.solve({"patient.crbn_level": [1.0, 0.5]})
+    keep = ["IKZF1_TumS", "MPROTEIN", "ANC", "C_lenalidomide"]  # species x2, assignment, input
+    part = sim.solve({"patient.crbn_level": [1.0, 0.5]}, keep=keep)
+    sol = part.solution
+    assert sol.y.shape[2] == 2 and sol.obs.shape[2] == 1 and sol.c.shape[2] == 1
+    assert part.kept_names() == keep
+    for name in keep:
+        for i in range(2):
+            np.testing.assert_array_equal(part.series(name, i), full.series(name, i))
+    assert list(part.frame(1).columns) == ["time_h", "time_day", *keep]
+    with pytest.raises(InputError, match="output 'PLT' was not kept in this run; kept: "
+                                         "IKZF1_TumS, MPROTEIN, ANC, C_lenalidomide"):
+        part.series("PLT")
+    with pytest.raises(InputError, match=r"keep: unknown output 'MPROTIEN'.*MPROTEIN"):
+        sim.solve(keep=["MPROTIEN"])

@@ -99,7 +99,8 @@ def shard_rows(task: ShardTask) -> pd.DataFrame:
     sim = Simulation(sc)
     kind = lookup_disease(spec.disease).readout
     readout = READOUTS[kind][0]
-    keep = [x for x in (readout, "ANC", "PLT") if x in sim.model.assignment_names]
+    outputs = {*sim.model.species_names, *sim.model.assignment_names}
+    keep = [x for x in (readout, "ANC", "PLT") if x in outputs]
     res = sim.solve(part, keep=keep)
     t = res.t_days
     out: dict[str, list[object]] = {c: [] for c in ENDPOINT_COLUMNS}
