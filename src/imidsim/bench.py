@@ -30,6 +30,7 @@ import functools
 import os
 import resource
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ import pandas as pd
 
 from imidsim.engine.solve import BatchSolution, solve_batch
 from imidsim.library.loader import disease as lookup_disease
+from imidsim.progress import patient_progress
 from imidsim.response import READOUTS
 from imidsim.scenario import parse_scenario
 from imidsim.simulation import Simulation
@@ -44,6 +46,7 @@ from imidsim.simulation import Simulation
 # regimen -> (disease, population) of the benchmark
 BENCH_REGIMENS = {"DRd": ("myeloma", "myeloma_rr"), "R2": ("fl", "fl_mzl_rr")}
 CHUNK = 2500  # patients per engine call: bounds the memory of dosing plans and outputs
+PROGRESS_CHUNK = 1000  # patients per engine call of the timed batch (one progress step each)
 
 
 def _rss_mib() -> float:
@@ -74,13 +77,14 @@ def bench_patients(regimen: str, n: int, seed: int = 0) -> pd.DataFrame:
 
 
 def solve_engine(sim: Simulation, table: pd.DataFrame, *, keep: list[str] | None = None,
-                 all_species: bool = False, chunk: int = CHUNK
+                 all_species: bool = False, chunk: int = CHUNK,
+                 on_chunk: Callable[[int], None] | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integrate ``table`` in chunks with the specialised variant.
 
     Returns the kept outputs (n, nt, len(keep): species or assignments, in ``keep``'s order),
     every species (n, nt, ns) when ``all_species`` (else an empty array) and the integrator
-    statistics (n, 3).
+    statistics (n, 3). ``on_chunk`` is called with the size of each chunk done.
     """
     s = sim.scenario.solver
     m = sim.model
@@ -107,6 +111,8 @@ def solve_engine(sim: Simulation, table: pd.DataFrame, *, keep: list[str] | None
         ys.append(sol.y if all_species else np.zeros((len(part), len(t), 0)))
         assert sol.stats is not None
         stats.append(sol.stats)
+        if on_chunk is not None:
+            on_chunk(len(part))
     return np.concatenate(kept), np.concatenate(ys), np.concatenate(stats)
 
 
@@ -126,7 +132,8 @@ def bench_chunk(task: tuple[str, float, pd.DataFrame, tuple[str, ...]]
 
 
 def solve_dispatched(regimen: str, years: float, table: pd.DataFrame, keep: list[str],
-                     scheduler: str) -> tuple[np.ndarray, np.ndarray, float, float, int]:
+                     scheduler: str, on_chunk: Callable[[int], None] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, float, float, int]:
     """Integrate ``table`` on Dask workers (``local`` or ``tcp://``) in chunks.
 
     Every worker first loads the scenario and the compiled variant (untimed, like the in-process
@@ -141,7 +148,11 @@ def solve_dispatched(regimen: str, years: float, table: pd.DataFrame, keep: list
         tasks = [(regimen, years, table.iloc[i:i + size], tuple(keep))
                  for i in range(0, len(table), size)]
         t0 = time.perf_counter()
-        done = {id(task): out for task, out in runner.imap_unordered(bench_chunk, tasks)}
+        done = {}
+        for task, out in runner.imap_unordered(bench_chunk, tasks):
+            done[id(task)] = out
+            if on_chunk is not None:
+                on_chunk(len(task[2]))
         wall = time.perf_counter() - t0
         outs = [done[id(task)] for task in tasks]
         return (np.concatenate([o[0] for o in outs]), np.concatenate([o[1] for o in outs]),
@@ -161,7 +172,8 @@ def max_relative_error(ref: np.ndarray, other: np.ndarray, floor: float = 1e-6
 
 def run_bench(n_patients: int = 1000, repeats: int = 5, *, regimen: str = "DRd",
               years: float = 2.0, rr_sample: int = 20, seed: int = 0, floor: float = 1e-6,
-              rr_stiff: bool = False, scheduler: str = "none") -> dict[str, Any]:
+              rr_stiff: bool = False, scheduler: str = "none", show_progress: bool = False
+              ) -> dict[str, Any]:
     """Time imidsim on ``n_patients`` and libRoadRunner on ``rr_sample`` of them; compare.
 
     ``scheduler`` ``none`` integrates the batch in this process (numba threads on every core);
@@ -190,13 +202,17 @@ def run_bench(n_patients: int = 1000, repeats: int = 5, *, regimen: str = "DRd",
     t_variant = time.perf_counter() - t0
 
     workers = 1
-    if scheduler == "none":
-        t0, c0 = time.perf_counter(), time.process_time()
-        obs, _, stats = solve_engine(sim, table, keep=keep)
-        t_batch, c_batch = time.perf_counter() - t0, time.process_time() - c0
-    else:
-        obs, stats, t_batch, c_batch, workers = solve_dispatched(regimen, years, table, keep,
-                                                                 scheduler)
+    with patient_progress(show_progress) as progress:
+        bar = progress.add_task(f"imidsim, {regimen} {years:g} years", total=n_patients)
+        advance = functools.partial(progress.advance, bar)
+        if scheduler == "none":
+            t0, c0 = time.perf_counter(), time.process_time()
+            obs, _, stats = solve_engine(sim, table, keep=keep, chunk=PROGRESS_CHUNK,
+                                         on_chunk=advance)
+            t_batch, c_batch = time.perf_counter() - t0, time.process_time() - c0
+        else:
+            obs, stats, t_batch, c_batch, workers = solve_dispatched(
+                regimen, years, table, keep, scheduler, on_chunk=advance)
     rss_imidsim = _rss_mib()
     s = sim.scenario.solver
     out: dict[str, Any] = {

@@ -338,15 +338,19 @@ def validate(
     """Run every trial spec and print the scorecard (PFS +/-25 %, ORR +/-10 pts, HR in CI)."""
     from rich.table import Table
 
-    from imidsim.trials.validate import find_specs
+    from imidsim.progress import patient_progress
+    from imidsim.trials.validate import find_specs, planned_patients
     from imidsim.trials.validate import validate as run_validation
 
     if n_per_arm < 1:
         raise InputError(f"--n-per-arm: {n_per_arm} is not valid; expected a positive number")
     paths = find_specs(specs, only)
-    with console.status("simulating") as status:
-        card = run_validation(paths, n_per_arm=n_per_arm, seed=seed,
-                              on_trial=lambda name: status.update(f"simulating {name}"))
+    with patient_progress() as progress:
+        bar = progress.add_task("validating", total=planned_patients(paths, n_per_arm))
+        card = run_validation(
+            paths, n_per_arm=n_per_arm, seed=seed,
+            on_trial=lambda name: progress.update(bar, description=name),
+            on_shard=lambda shard: progress.advance(bar, shard.size))
     data = card.as_dict()
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -497,7 +501,7 @@ def bench(
                          f"{', '.join(BENCH_REGIMENS)}")
     check_scheduler(scheduler)
     res = run_bench(n_patients=patients, repeats=repeats, regimen=regimen, years=years,
-                    rr_sample=rr_sample, seed=seed, scheduler=scheduler)
+                    rr_sample=rr_sample, seed=seed, scheduler=scheduler, show_progress=True)
     if as_json:
         print(json.dumps(res, indent=2))
         return

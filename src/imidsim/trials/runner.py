@@ -16,15 +16,9 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from imidsim.library.loader import disease as lookup_disease
+from imidsim.progress import patient_progress
 from imidsim.response import READOUTS
 from imidsim.scenario import parse_scenario
 from imidsim.simulation import Simulation
@@ -149,12 +143,6 @@ def run_arm(spec: TrialSpec, arm_index: int, n: int, seed: int) -> ArmEndpoints:
     return arm_endpoints(name, pd.concat(frames, ignore_index=True))
 
 
-def _progress(show: bool) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(),
-                    TextColumn("{task.completed}/{task.total} patients"), TimeElapsedColumn(),
-                    TextColumn("ETA"), TimeRemainingColumn(), disable=not show, transient=True)
-
-
 def run_trial(spec: TrialSpec, n_per_arm: int | None = None, seed: int = 0,
               show_progress: bool = False, *, store: ResultStore | None = None,
               resume: bool = False, scheduler: str = "none", shard_size: int = CHUNK,
@@ -179,7 +167,7 @@ def run_trial(spec: TrialSpec, n_per_arm: int | None = None, seed: int = 0,
         todo = [ShardTask(spec, seed, s, pkg) for s in plan if s.key not in done]
         frames: dict[str, pd.DataFrame] = {}
         label = spec.name + (f" ({len(done)} shards reused)" if done else "")
-        with _progress(show_progress) as progress:
+        with patient_progress(show_progress) as progress:
             bar = progress.add_task(label, total=sum(t.shard.size for t in todo))
             if todo:
                 if scheduler != "none":

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from imidsim.errors import InputError
+from imidsim.store import Shard
 from imidsim.trials.runner import TrialResult, run_trial
 from imidsim.trials.spec import TrialSpec, load_trial
 
@@ -156,19 +157,33 @@ def find_specs(folder: Path, only: str | None = None) -> list[Path]:
     return paths
 
 
+def arm_size(spec: TrialSpec, n_per_arm: int | None) -> int | None:
+    """Patients per arm when validating (the smallest arm's N, capped at ``n_per_arm``)."""
+    return None if n_per_arm is None else min(n_per_arm, min(a.n for a in spec.arms))
+
+
+def planned_patients(paths: list[Path], n_per_arm: int | None = None) -> int:
+    """Virtual patients :func:`validate` will simulate (for a progress bar)."""
+    total = 0
+    for spec in (load_trial(p) for p in paths):
+        n = arm_size(spec, n_per_arm)
+        total += sum(a.n if n is None else n for a in spec.arms)
+    return total
+
+
 def validate(paths: list[Path], *, n_per_arm: int | None = None, seed: int = 0,
-             on_trial: Callable[[str], None] | None = None) -> Scorecard:
-    """Simulate every spec (arm sizes capped at ``n_per_arm``) and score it."""
+             on_trial: Callable[[str], None] | None = None,
+             on_shard: Callable[[Shard], None] | None = None) -> Scorecard:
+    """Simulate every spec (arm sizes capped at ``n_per_arm``) and score it; ``on_trial`` is
+    called with each trial's name before it runs, ``on_shard`` after each block of patients."""
     specs = [load_trial(p) for p in paths]  # fail fast on any malformed spec
     checks: list[Check] = []
     results = []
     for spec in specs:
         if on_trial:
             on_trial(spec.name)
-        n = None
-        if n_per_arm is not None:
-            n = min(n_per_arm, min(a.n for a in spec.arms))
-        res = run_trial(spec, n_per_arm=n, seed=seed)
+        res = run_trial(spec, n_per_arm=arm_size(spec, n_per_arm), seed=seed,
+                        on_shard=on_shard)
         results.append(res.as_dict())
         checks += arm_checks(spec, res)
     return Scorecard(checks, results, seed, n_per_arm)
