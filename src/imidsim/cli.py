@@ -446,15 +446,21 @@ def experiment_knockout(
     what: Annotated[str, typer.Option("--what", help="comma-separated interventions")]
     = "tcells,il2,nk,macrophages,crbn",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    scheduler: Annotated[str, typer.Option(
+        "--scheduler", help="none (this process; the default: a handful of one-patient runs "
+        "finish before a cluster starts), local (Dask LocalCluster) or tcp://HOST:PORT")]
+    = "none",
 ) -> None:
     """Readout with and without each intervention, and the share of the drug effect retained."""
     from rich.table import Table
 
     from imidsim.analysis.knockout import knockout_table, parse_what
     from imidsim.scenario import load_scenario
+    from imidsim.store import check_scheduler
 
     items = parse_what(what)
-    rows = knockout_table(load_scenario(scenario), items)
+    check_scheduler(scheduler)
+    rows = knockout_table(load_scenario(scenario), items, scheduler=scheduler)
     if as_json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))
         return

@@ -69,25 +69,36 @@ def _with(scenario: Scenario, intervention: dict[str, object], treated: bool) ->
     return Scenario.model_validate(data)
 
 
-def knockout_table(scenario: Scenario, what: list[str]) -> list[KnockoutRow]:
-    """One row for the intact system and one per intervention."""
-    readout = READOUTS[lookup_disease(scenario.disease).readout][0]
+def _readouts(task: tuple[Scenario, str, bool]) -> dict[str, float]:
+    """One simulation of the experiment (a worker task): the figures a row needs."""
+    scenario, name, treated = task
+    res = Simulation(_with(scenario, INTERVENTIONS.get(name, {}), treated)).solve()
+    ro = res.series(READOUTS[lookup_disease(scenario.disease).readout][0])
+    return {"readout_change_pct": 100.0 * (float(ro.min()) - float(ro[0])) / float(ro[0]),
+            "burden_end": float(res.series("tumour_burden")[-1]),
+            "il2_peak": float(res.series("IL2").max()),
+            "nk_peak": float(res.series("nk_cytotoxicity").max()),
+            "cd8_peak": float(res.series("cd8_total").max())}
+
+
+def knockout_table(scenario: Scenario, what: list[str], scheduler: str = "none"
+                   ) -> list[KnockoutRow]:
+    """One row for the intact system and one per intervention; ``scheduler`` runs the
+    simulations in this process (``none``) or on Dask workers (``local``, ``tcp://HOST:PORT``)."""
+    from imidsim.store import task_runner
+
+    names = ["none", *what]
+    tasks = [(scenario, name, treated) for name in names for treated in (True, False)]
+    with task_runner(scheduler) as runner:
+        done = {(t[1], t[2]): out for t, out in runner.imap_unordered(_readouts, tasks)}
     rows: list[KnockoutRow] = []
     intact_effect = None
-    for name in ["none", *what]:
-        spec = INTERVENTIONS.get(name, {})
-        treated = Simulation(_with(scenario, spec, True)).solve()
-        control = Simulation(_with(scenario, spec, False)).solve()
-        ro = treated.series(readout)
-        b_t = float(treated.series("tumour_burden")[-1])
-        b_c = float(control.series("tumour_burden")[-1])
-        effect = float(np.log10(b_c / b_t))
+    for name in names:
+        t, c = done[(name, True)], done[(name, False)]
+        effect = float(np.log10(c["burden_end"] / t["burden_end"]))
         if intact_effect is None:
             intact_effect = effect
         retained = 100.0 * effect / intact_effect if abs(intact_effect) > 1e-12 else float("nan")
-        rows.append(KnockoutRow(
-            name, 100.0 * (float(ro.min()) - float(ro[0])) / float(ro[0]), b_t, b_c, effect,
-            retained, float(treated.series("IL2").max()),
-            float(treated.series("nk_cytotoxicity").max()),
-            float(treated.series("cd8_total").max())))
+        rows.append(KnockoutRow(name, t["readout_change_pct"], t["burden_end"], c["burden_end"],
+                                effect, retained, t["il2_peak"], t["nk_peak"], t["cd8_peak"]))
     return rows
