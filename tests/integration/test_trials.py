@@ -160,3 +160,28 @@ def test_scorecard_applies_the_issue_tolerances() -> None:
     assert not checks[("Rd", "median_pfs")].passed
     assert confidence_level("high; n=medium") == "high"
     assert confidence_level("medium; dose=low") == "medium"
+
+
+def test_validate_cli_arm_sizes_and_json() -> None:
+    """``imidsim validate``: --n-per-arm caps each arm, --published-n runs the spec's N, the
+    JSON scorecard carries the checks of the chosen spec; an empty --only match is an error."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from imidsim.cli import app
+
+    runner = CliRunner()
+    base = ["validate", "--specs", str(ROOT / "examples" / "trials"), "--only", "ofa_len",
+            "--json"]
+    capped = runner.invoke(app, [*base, "--n-per-arm", "10"])
+    assert capped.exit_code == 0, capped.output
+    card = json.loads(capped.stdout)
+    assert card["n_per_arm"] == 10 and [a["n"] for a in card["trials"][0]["arms"]] == [10]
+    full = runner.invoke(app, [*base, "--published-n"])
+    assert full.exit_code == 0, full.output
+    card = json.loads(full.stdout)
+    assert card["n_per_arm"] is None and [a["n"] for a in card["trials"][0]["arms"]] == [34]
+    assert {c["trial"] for c in card["checks"]} == {card["trials"][0]["trial"]}
+    missing = runner.invoke(app, ["validate", "--only", "no-such-trial"])
+    assert missing.exit_code != 0
