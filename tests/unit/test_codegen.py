@@ -55,3 +55,15 @@ def test_zero_inputs_fold_away(text: str, expected: str) -> None:
 def test_fixed_exponent_becomes_a_literal() -> None:
     code, _ = emit_folded(parse("hill(x, K, n)"), _names, {"n": 2.0})
     assert code == "(_pow(y[0], 2.0) / (_pow(y[0], 2.0) + _pow(p[0], 2.0)))"
+
+
+def test_divisions_by_parameters_become_hoisted_reciprocals() -> None:
+    """With ``reciprocals``, ``x / K`` (K a parameter) multiplies by one named reciprocal,
+    a non-zero constant divisor by its literal reciprocal, and other divisors stay divisions;
+    a fixed parameter's literal reciprocal is the value the general variant computes."""
+    inv: dict[str, str] = {}
+    code, _ = emit_folded(parse("x / K + x / K + x / 4.0 + K / x"), _names, {}, inv)
+    assert code == "((((y[0] * inv_p0) + (y[0] * inv_p0)) + (y[0] * 0.25)) + (p[0] / y[0]))"
+    assert inv == {"p[0]": "inv_p0"}
+    fixed, _ = emit_folded(parse("x / K"), _names, {"K": 3.0}, {})
+    assert fixed == f"(y[0] * {1.0 / 3.0!r})"  # repr round-trips: the computed reciprocal
