@@ -58,12 +58,14 @@ class PatientSpec(Strict):
     cd28_fraction: float | None = Field(None, ge=0, le=1)
     synapse_defect: float | None = Field(None, ge=0, lt=1)
     m1_fraction0: float | None = Field(None, gt=0, lt=1)
+    kill_sensitivity: float | None = Field(None, ge=0,
+                                           description="tumour kill sensitivity, 1 = typical")
 
     def parameter_values(self) -> dict[str, float]:
         keys = ("crbn_level", "crbn_mutation", "degron_mut_IKZF1", "degron_mut_IKZF3",
                 "resistant_fraction", "tumour_burden0", "mprotein0", "spd0", "alc0",
                 "tcell_level", "nk_level", "exhaustion", "cd28_fraction", "synapse_defect",
-                "m1_fraction0")
+                "m1_fraction0", "kill_sensitivity")
         return {f"patient.{k}": float(getattr(self, k)) for k in keys
                 if getattr(self, k) is not None}
 

@@ -119,7 +119,8 @@ def antibody_module(agents: tuple[Agent, ...]) -> Module:
                 if terms:
                     assigns.append(Assignment(f"{a}_kill_{k}", " + ".join(terms), "1/h",
                                               f"tumour killing by {ag.label}", refs))
-                    reactions.append(Reaction(f"N_{k}_{a}_kill", f"{a}_kill_{k} * N_{k}",
+                    reactions.append(Reaction(f"N_{k}_{a}_kill",
+                                              f"{a}_kill_{k} * patient.kill_sensitivity * N_{k}",
                                               {f"N_{k}": -1}, f"killing by {ag.label}", refs))
         if ag.has("nk_fratricide"):
             reactions.append(Reaction(f"NK_{a}_fratricide",

@@ -63,7 +63,8 @@ def cart_module(agents: tuple[Agent, ...]) -> Module:
                 name, f"cart.k_kill * {a}.potency * {a}_cells_rel * {antigen_expr(ag.target, k)}"
                 " * synapse_quality / (1 - patient.synapse_defect)", "1/h",
                 f"killing by {ag.label}", ("review:207", "review:208", *refs)))
-            reactions.append(Reaction(f"N_{k}_{a}_kill", f"{name} * N_{k}", {f"N_{k}": -1},
-                                      f"killing by {ag.label}", refs))
+            reactions.append(Reaction(f"N_{k}_{a}_kill",
+                                      f"{name} * patient.kill_sensitivity * N_{k}",
+                                      {f"N_{k}": -1}, f"killing by {ag.label}", refs))
     return Module("car_t", "CAR-T cellular kinetics and killing.", tuple(species),
                   tuple(assigns), tuple(reactions))

@@ -29,7 +29,9 @@ def chemo_module(names: tuple[str, ...] | None = None) -> Module:
                                   f"{d} exposure effect", ("review:274",)))
         for k in ("TumS", "TumR"):
             reactions.append(Reaction(
-                f"N_{k}_{d}_kill", f"{d}.kill_max * {d}_effect * {sens} * N_{k}", {f"N_{k}": -1},
+                f"N_{k}_{d}_kill",
+                f"{d}.kill_max * {d}_effect * {sens} * patient.kill_sensitivity * N_{k}",
+                {f"N_{k}": -1},
                 f"{d}-induced tumour-cell death", ("review:274", "review:306")))
     return Module("chemotherapy", "Proteasome inhibitors and cytotoxic chemotherapy.", (),
                   tuple(assigns), tuple(reactions))

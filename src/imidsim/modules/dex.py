@@ -18,7 +18,9 @@ def dex_module(glucocorticoids: tuple[str, ...] = ()) -> Module:
     c = conc_name("dexamethasone")
     c += "".join(f" + {conc_name(g)} * dex.EC50 / {g}.gc_EC50" for g in glucocorticoids)
     reactions = tuple(
-        Reaction(f"N_{k}_dex_kill", f"dex.kill_max * tumour.dex_sensitivity * dex_effect * N_{k}",
+        Reaction(f"N_{k}_dex_kill",
+                 f"dex.kill_max * tumour.dex_sensitivity * patient.kill_sensitivity * dex_effect"
+                 f" * N_{k}",
                  {f"N_{k}": -1}, "glucocorticoid-induced apoptosis of malignant cells",
                  ("review:274", "trial:MM-003"))
         for k in ("TumS", "TumR"))

@@ -91,12 +91,14 @@ def tumour_module() -> Module:
             Reaction(f"{n}_proliferation", f"prolif_{k} * {n}", {n: 1},
                      f"proliferation of the {label}"),
             Reaction(f"{n}_basal_death", f"tumour.death_basal * {n}", {n: -1}, "basal death"),
-            Reaction(f"{n}_direct_kill", f"direct_kill_{k} * (1 - niche_protection) * {n}",
+            Reaction(f"{n}_direct_kill",
+                     f"direct_kill_{k} * (1 - niche_protection) * patient.kill_sensitivity * {n}",
                      {n: -1},
                      "apoptosis from IRF4 loss, the IFN programme and GSPT1 loss",
                      ("review:189", "review:191", "S40")),
-            Reaction(f"{n}_immune_kill", f"immune_kill * {n}", {n: -1},
-                     "killing by CD8 T cells, NK cells and macrophages",
+            Reaction(f"{n}_immune_kill", f"immune_kill_patient * {n}", {n: -1},
+                     "killing by CD8 T cells, NK cells and macrophages (the treatment-driven "
+                     "change scaled by the patient's kill sensitivity)",
                      ("review:11", "review:12", "review:212", "review:223")),
         ]
     assigns += [
@@ -121,6 +123,11 @@ def tumour_module() -> Module:
                    "macrophage phagocytic killing rate", ("review:35",)),
         Assignment("immune_kill", "ctl_kill + nk_kill + mac_kill", "1/h",
                    "total immune killing rate of tumour cells"),
+        Assignment("immune_kill_patient",
+                   "pos(immune_kill_baseline + patient.kill_sensitivity"
+                   " * (immune_kill - immune_kill_baseline))", "1/h",
+                   "immune killing applied to this patient's tumour: the untreated rate plus "
+                   "the treatment-driven change times the tumour's kill sensitivity"),
     ]
     assigns.append(Assignment("tumour_burden", "N_TumS + N_TumR", "1",
                               "total tumour burden (1 = baseline)"))

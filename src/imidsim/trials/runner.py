@@ -95,14 +95,20 @@ def shard_rows(task: ShardTask) -> pd.DataFrame:
     readout = READOUTS[kind][0]
     outputs = {*sim.model.species_names, *sim.model.assignment_names}
     keep = [x for x in (readout, "ANC", "PLT") if x in outputs]
-    res = sim.solve(part, keep=keep)
+    # a patient's antigen densities are drawn whatever the arm; an arm without an agent against
+    # that antigen has no such parameter, and the column is not used there
+    unused = [c for c in part.columns
+              if c.startswith("antigen.") and c not in sim.model.parameter_names]
+    res = sim.solve(part.drop(columns=unused), keep=keep)
     t = res.t_days
     out: dict[str, list[object]] = {c: [] for c in ENDPOINT_COLUMNS}
     for i in range(len(part)):
         censor = min(horizon, float(dropout[i]))
         b, p, e = patient_endpoints(kind, t, res.series(readout, i),
                                     spec.assessment_interval_days, censor)
-        on = t <= censor
+        # toxicity counts while the patient is on study: until progression is detected (the
+        # patient then leaves the regimen, which the simulation keeps giving) or censoring
+        on = t <= (p * DAYS_PER_MONTH if e else censor)
         ga, gp = grades(res.series("ANC", i)[on], res.series("PLT", i)[on])
         for col, v in zip(ENDPOINT_COLUMNS, (censor, b, p * DAYS_PER_MONTH, p, e, ga, gp),
                           strict=True):
