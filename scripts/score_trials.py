@@ -28,7 +28,7 @@ import imidsim.trials.runner as runner
 from imidsim.errors import InputError
 from imidsim.trials.population import populations
 from imidsim.trials.spec import load_trial
-from imidsim.trials.validate import arm_checks
+from imidsim.trials.validate import arm_checks, arm_size
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,8 +80,7 @@ def main() -> None:
     for stem in a.specs.split(","):
         spec = load_trial(ROOT / "examples" / "trials" / f"{stem}.yaml")
         t0 = time.perf_counter()
-        res = runner.run_trial(spec, n_per_arm=min(a.n, min(x.n for x in spec.arms)),
-                               seed=a.seed)
+        res = runner.run_trial(spec, n_per_arm=arm_size(spec, a.n), seed=a.seed)
         for arm in res.arms:
             s = arm.summary()
             pfs = s["median_pfs_months"]

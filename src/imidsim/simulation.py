@@ -97,7 +97,12 @@ class SimulationResult:
     patients: pd.DataFrame
     solution: BatchSolution
     provenance: dict[str, object] = field(default_factory=dict)
-    kept: list[str] | None = None  # assignments stored (None = all)
+
+    @property
+    def kept(self) -> list[str] | None:
+        """Assignments stored (None = all), as the solution records them."""
+        idx = self.solution.observable_index
+        return None if idx is None else [self.model.assignment_names[int(j)] for j in idx]
 
     @property
     def t_days(self) -> np.ndarray:
@@ -302,7 +307,6 @@ class Simulation:
                                    if k in m.assignment_names],
                    "species": [m.species_names.index(k) for k in keep if k in m.species_names],
                    "inputs": [m.input_names.index(k) for k in keep if k in m.input_names]}
-        self._kept = None if keep is None else [m.assignment_names[i] for i in sel["observables"]]
         sol = solve_batch(self.compiled, P, plan, self.output_times(), rtol=s.rtol, atol=s.atol,
                           hmax=s.hmax_h, **sel)  # type: ignore[arg-type]
         prov = {
@@ -316,5 +320,4 @@ class Simulation:
             "n_species": len(self.model.species),
             "n_parameters": len(self.model.parameter_names),
         }
-        return SimulationResult(self.scenario, self.model, self.parameters, table, sol, prov,
-                                kept=self._kept)
+        return SimulationResult(self.scenario, self.model, self.parameters, table, sol, prov)

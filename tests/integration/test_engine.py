@@ -91,6 +91,7 @@ def test_keep_stores_only_the_named_outputs() -> None:
     sol = part.solution
     assert sol.y.shape[2] == 2 and sol.obs.shape[2] == 1 and sol.c.shape[2] == 1
     assert part.kept_names() == keep
+    assert part.kept == ["ANC"] and full.kept is None
     for name in keep:
         for i in range(2):
             np.testing.assert_array_equal(part.series(name, i), full.series(name, i))
