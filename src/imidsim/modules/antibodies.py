@@ -29,10 +29,10 @@ from __future__ import annotations
 
 from imidsim.library.agents import Agent
 from imidsim.model.core import Assignment, Module, Reaction, Species
+from imidsim.modules.tumour import CLONES
 
 TUMOUR_ANTIGENS = ("CD20", "CD38", "CD19", "BCMA", "SLAMF7", "CD23")
 B_CELL_ANTIGENS = ("CD20", "CD19")  # also carried by normal B cells (an antigen sink)
-CLONES = ("TumS", "TumR")
 CAPACITY = {"adcc": "adcc_capacity", "adcp": "adcp_capacity", "cdc": "1", "direct": "1"}
 MECH_REFS = {"adcc": ("review:62", "review:250"), "adcp": ("review:224", "review:226"),
              "cdc": ("review:264",), "direct": ("review:264",)}
@@ -47,6 +47,12 @@ def antigen_expr(target: str, clone: str) -> str:
     """Surface antigen density of a tumour clone (CD38 follows the IKZF-driven rise)."""
     base = f"antigen.{target}"
     return f"{base} * CD38_{clone}" if target == "CD38" else base
+
+
+def tumour_antigen_load(target: str) -> str:
+    """Antigen on all tumour clones relative to the untreated baseline burden."""
+    total = " + ".join(f"{c.burden} * {antigen_expr(target, c.programme)}" for c in CLONES)
+    return f"({total}) / (patient.tumour_burden0 * antigen.{target} + 1e-12)"
 
 
 def antibody_module(agents: tuple[Agent, ...]) -> Module:
@@ -74,9 +80,7 @@ def antibody_module(agents: tuple[Agent, ...]) -> Module:
                      "return from the periphery", refs),
         ]
         if ag.target in TUMOUR_ANTIGENS:
-            load = (f"(N_TumS * {antigen_expr(ag.target, 'TumS')} + N_TumR * "
-                    f"{antigen_expr(ag.target, 'TumR')}) / (patient.tumour_burden0 * "
-                    f"antigen.{ag.target} + 1e-12)")
+            load = tumour_antigen_load(ag.target)
             if ag.target in B_CELL_ANTIGENS:
                 load = f"(1 - bcell.sink_share) * {load} + bcell.sink_share * BCELL"
             assigns.append(Assignment(f"{a}_target_load", load, "1",
@@ -98,11 +102,12 @@ def antibody_module(agents: tuple[Agent, ...]) -> Module:
                 f"{a}.Vmax * {sink} * {conc} / ({a}.Km + {conc})", {c1: -1},
                 "target-mediated elimination (antigen sink)", refs))
             mechs = [m for m in ("adcc", "adcp", "cdc", "direct") if ag.has(m)]
-            for k in CLONES:
+            for clone in CLONES:
+                k = clone.key
                 terms = []
                 for m in mechs:
                     name = f"{a}_{m}_kill_{k}"
-                    signal = f"{occ} * {antigen_expr(ag.target, k)}"
+                    signal = f"{occ} * {antigen_expr(ag.target, clone.programme)}"
                     if m == "adcc":
                         signal = f"2 * ({signal}) / ({signal} + nk_cd16_ec50)"
                     assigns.append(Assignment(
@@ -112,16 +117,18 @@ def antibody_module(agents: tuple[Agent, ...]) -> Module:
                 if ag.has("t_cell_engager"):
                     name = f"{a}_tce_kill_{k}"
                     assigns.append(Assignment(
-                        name, f"ab.k_tce * {a}.tce * {occ} * {antigen_expr(ag.target, k)}"
+                        name, f"ab.k_tce * {a}.tce * {occ} * "
+                        f"{antigen_expr(ag.target, clone.programme)}"
                         " * t_effectors * synapse_quality / (1 - patient.synapse_defect)", "1/h",
                         f"T-cell redirection by {ag.label}", ("review:209", "review:284", *refs)))
                     terms.append(name)
                 if terms:
                     assigns.append(Assignment(f"{a}_kill_{k}", " + ".join(terms), "1/h",
                                               f"tumour killing by {ag.label}", refs))
-                    reactions.append(Reaction(f"N_{k}_{a}_kill",
-                                              f"{a}_kill_{k} * patient.kill_sensitivity * N_{k}",
-                                              {f"N_{k}": -1}, f"killing by {ag.label}", refs))
+                    reactions.append(Reaction(
+                        f"{clone.burden}_{a}_kill",
+                        f"{a}_kill_{k} * {clone.sensitivity} * {clone.burden}",
+                        {clone.burden: -1}, f"killing by {ag.label}", refs))
         if ag.has("nk_fratricide"):
             reactions.append(Reaction(f"NK_{a}_fratricide",
                                       f"ab.k_fratricide * {a}.fratricide * {occ} * NK", {"NK": -1},

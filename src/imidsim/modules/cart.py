@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from imidsim.library.agents import Agent
 from imidsim.model.core import Assignment, Module, Reaction, Species
-from imidsim.modules.antibodies import antigen_expr
+from imidsim.modules.antibodies import antigen_expr, tumour_antigen_load
+from imidsim.modules.tumour import CLONES
 
 
 def effector(agent: str) -> str:
@@ -32,9 +33,7 @@ def cart_module(agents: tuple[Agent, ...]) -> Module:
     for ag in agents:
         a, refs = ag.name, ag.refs
         e, m = effector(a), f"{a}_M"
-        load = (f"(N_TumS * {antigen_expr(ag.target, 'TumS')} + N_TumR * "
-                f"{antigen_expr(ag.target, 'TumR')}) / (patient.tumour_burden0 * "
-                f"antigen.{ag.target} + 1e-12)")
+        load = tumour_antigen_load(ag.target)
         species += [Species(e, "cell", 0.0, f"{ag.label} effector cells", refs),
                     Species(m, "cell", 0.0, f"{ag.label} memory cells", refs)]
         assigns += [
@@ -57,14 +56,15 @@ def cart_module(agents: tuple[Agent, ...]) -> Module:
                      refs),
             Reaction(f"{m}_decay", f"{a}.k_mdecay * {m}", {m: -1}, "memory attrition", refs),
         ]
-        for k in ("TumS", "TumR"):
-            name = f"{a}_kill_{k}"
+        for clone in CLONES:
+            name = f"{a}_kill_{clone.key}"
             assigns.append(Assignment(
-                name, f"cart.k_kill * {a}.potency * {a}_cells_rel * {antigen_expr(ag.target, k)}"
+                name, f"cart.k_kill * {a}.potency * {a}_cells_rel * "
+                f"{antigen_expr(ag.target, clone.programme)}"
                 " * synapse_quality / (1 - patient.synapse_defect)", "1/h",
                 f"killing by {ag.label}", ("review:207", "review:208", *refs)))
-            reactions.append(Reaction(f"N_{k}_{a}_kill",
-                                      f"{name} * patient.kill_sensitivity * N_{k}",
-                                      {f"N_{k}": -1}, f"killing by {ag.label}", refs))
+            reactions.append(Reaction(f"{clone.burden}_{a}_kill",
+                                      f"{name} * {clone.sensitivity} * {clone.burden}",
+                                      {clone.burden: -1}, f"killing by {ag.label}", refs))
     return Module("car_t", "CAR-T cellular kinetics and killing.", tuple(species),
                   tuple(assigns), tuple(reactions))

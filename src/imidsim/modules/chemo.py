@@ -11,6 +11,7 @@ from __future__ import annotations
 from imidsim.library.loader import drugs
 from imidsim.model.core import Assignment, Module, Reaction
 from imidsim.modules.exposure import conc_name
+from imidsim.modules.tumour import CLONES
 
 CLASSES = {"proteasome_inhibitor": "tumour.pi_sensitivity",
            "chemotherapy": "tumour.chemo_sensitivity"}
@@ -27,11 +28,11 @@ def chemo_module(names: tuple[str, ...] | None = None) -> Module:
         sens = CLASSES[drugs()[d].drug_class]
         assigns.append(Assignment(f"{d}_effect", f"hill({conc_name(d)}, {d}.EC50, 1)", "1",
                                   f"{d} exposure effect", ("review:274",)))
-        for k in ("TumS", "TumR"):
+        for k in CLONES:
             reactions.append(Reaction(
-                f"N_{k}_{d}_kill",
-                f"{d}.kill_max * {d}_effect * {sens} * patient.kill_sensitivity * N_{k}",
-                {f"N_{k}": -1},
+                f"{k.burden}_{d}_kill",
+                f"{d}.kill_max * {d}_effect * {sens} * {k.sensitivity} * {k.burden}",
+                {k.burden: -1},
                 f"{d}-induced tumour-cell death", ("review:274", "review:306")))
     return Module("chemotherapy", "Proteasome inhibitors and cytotoxic chemotherapy.", (),
                   tuple(assigns), tuple(reactions))

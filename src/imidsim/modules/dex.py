@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from imidsim.model.core import Assignment, Module, Reaction
 from imidsim.modules.exposure import conc_name
+from imidsim.modules.tumour import CLONES
 
 
 def dex_module(glucocorticoids: tuple[str, ...] = ()) -> Module:
@@ -18,12 +19,12 @@ def dex_module(glucocorticoids: tuple[str, ...] = ()) -> Module:
     c = conc_name("dexamethasone")
     c += "".join(f" + {conc_name(g)} * dex.EC50 / {g}.gc_EC50" for g in glucocorticoids)
     reactions = tuple(
-        Reaction(f"N_{k}_dex_kill",
-                 f"dex.kill_max * tumour.dex_sensitivity * patient.kill_sensitivity * dex_effect"
-                 f" * N_{k}",
-                 {f"N_{k}": -1}, "glucocorticoid-induced apoptosis of malignant cells",
+        Reaction(f"{k.burden}_dex_kill",
+                 f"dex.kill_max * tumour.dex_sensitivity * {k.sensitivity} * dex_effect"
+                 f" * {k.burden}",
+                 {k.burden: -1}, "glucocorticoid-induced apoptosis of malignant cells",
                  ("review:274", "trial:MM-003"))
-        for k in ("TumS", "TumR"))
+        for k in CLONES)
     return Module(
         "dexamethasone", "Dexamethasone exposure effect, direct kill and immune dampening.",
         assignments=(

@@ -1,8 +1,14 @@
 """The malignant B cell: IKZF1/3 -> c-Myc -> IRF4 axis, p21, IRF4/SPI-B/IFN-beta, CD38.
 
 Two subclones — drug-sensitive (``TumS``) and CRBN-low resistant (``TumR``) — share the
-programme and differ in CRBN, so relapse emerges from selection. Each intracellular factor
-relaxes to a target set by IKZF activity ``A = (IKZF1 + IKZF3) / 2``::
+programme and differ in CRBN, so relapse emerges from selection. A third, small escape clone
+(``TumX``) stands for the subclone that eventually escapes continuous therapy: it runs the
+CRBN-low programme (IMiD-insensitive, the commonest IMiD escape, review ref 312) and keeps only
+a fraction ``tumour.escape_kill_factor`` of every other treatment-induced death (glucocorticoid,
+proteasome inhibitor and chemotherapy, antibody, CAR-T and treatment-driven immune killing), so
+that under a regimen holding the other two clones it regrows from its share at diagnosis
+(Goldie–Coldman-type pre-existing resistance; review refs 312, 313; S75). Each intracellular
+factor relaxes to a target set by IKZF activity ``A = (IKZF1 + IKZF3) / 2``::
 
     c-Myc  -> f(A; K_myc)                      (fast: protein half-life ~25 min)
     IRF4   -> sqrt(f(A; K_irf4) * c-Myc)        (slower: falls after c-Myc)
@@ -18,6 +24,7 @@ loss. Disease parameters weight these branches (diseases.yaml).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 from imidsim.model.core import Assignment, Module, Reaction, Species
@@ -26,15 +33,42 @@ from imidsim.modules.motifs import relax
 
 _relax = partial(relax, gain="synthesis", loss="decay")
 
-CLONES = (("TumS", "sensitive clone", "1 - patient.resistant_fraction"),
-          ("TumR", "CRBN-low resistant clone", "patient.resistant_fraction"))
+
+
+@dataclass(frozen=True)
+class Clone:
+    """A tumour subclone: its burden species is ``N_<key>``."""
+
+    key: str
+    label: str
+    share: str  # initial share of the burden (expression)
+    programme: str  # clone whose intracellular programme (CRBN, IKZF, c-Myc ...) it runs
+    sensitivity: str  # multiplier on every treatment-induced death rate (expression)
+
+    @property
+    def burden(self) -> str:
+        return f"N_{self.key}"
+
+
+ESCAPE_SENSITIVITY = "patient.kill_sensitivity * tumour.escape_kill_factor"
+CLONES = (
+    Clone("TumS", "sensitive clone",
+          "pos(1 - patient.resistant_fraction - patient.escape_fraction)", "TumS",
+          "patient.kill_sensitivity"),
+    Clone("TumR", "CRBN-low resistant clone", "patient.resistant_fraction", "TumR",
+          "patient.kill_sensitivity"),
+    Clone("TumX", "multi-resistant escape clone", "patient.escape_fraction", "TumR",
+          ESCAPE_SENSITIVITY),
+)
+PROGRAMMES = tuple(c for c in CLONES if c.programme == c.key)
 
 
 def tumour_module() -> Module:
     species: list[Species] = []
     assigns: list[Assignment] = []
     reactions: list[Reaction] = []
-    for k, label, frac in CLONES:
+    for clone in PROGRAMMES:
+        k, label = clone.key, clone.label
         a = f"ikzf_activity_{k}"
         assigns += [
             Assignment(a, f"({substrate('IKZF1', k)} + {substrate('IKZF3', k)}) / 2", "1",
@@ -49,7 +83,7 @@ def tumour_module() -> Module:
                        ("review:189", "review:191")),
         ]
         myc, irf4, spib = f"MYC_{k}", f"IRF4_{k}", f"SPIB_{k}"
-        ifnb, p21, cd38, n = f"IFNB_{k}", f"P21_{k}", f"CD38_{k}", f"N_{k}"
+        ifnb, p21, cd38 = f"IFNB_{k}", f"P21_{k}", f"CD38_{k}"
         species += [
             Species(myc, "1", 1.0, f"c-Myc in the {label} (1 = untreated)", ("review:189",)),
             Species(irf4, "1", 1.0, f"IRF4 in the {label}", ("review:189",)),
@@ -58,8 +92,6 @@ def tumour_module() -> Module:
                     ("review:191", "S40")),
             Species(p21, "1", 1.0, f"p21 in the {label}", ("review:72",)),
             Species(cd38, "1", 1.0, f"surface CD38 in the {label}", ("review:213", "S40")),
-            Species(n, "1", f"patient.tumour_burden0 * ({frac})",
-                    f"tumour burden of the {label} (1 = total burden at baseline)"),
         ]
         reactions += _relax(myc, f"myc_drive_{k}", "tumour.kdeg_myc",
                             "c-Myc transcription sustained by Ikaros/Aiolos", ("review:189", "S39"))
@@ -87,18 +119,30 @@ def tumour_module() -> Module:
                        "1/h", f"drug-induced direct death rate of the {label}",
                        ("review:189", "review:191", "S36")),
         ]
+    for clone in CLONES:
+        n, k, label = clone.burden, clone.programme, clone.label
+        species.append(Species(n, "1", f"patient.tumour_burden0 * {clone.share}",
+                               f"tumour burden of the {label} (1 = total burden at baseline)"))
+        immune = ("immune_kill_patient" if clone.sensitivity == "patient.kill_sensitivity"
+                  else f"immune_kill_{clone.key}")
+        if immune != "immune_kill_patient":
+            assigns.append(Assignment(
+                immune, f"pos(immune_kill_baseline + {clone.sensitivity}"
+                " * (immune_kill - immune_kill_baseline))", "1/h",
+                f"immune killing of the {label}: the untreated rate plus its share of the "
+                "treatment-driven change"))
         reactions += [
             Reaction(f"{n}_proliferation", f"prolif_{k} * {n}", {n: 1},
                      f"proliferation of the {label}"),
             Reaction(f"{n}_basal_death", f"tumour.death_basal * {n}", {n: -1}, "basal death"),
             Reaction(f"{n}_direct_kill",
-                     f"direct_kill_{k} * (1 - niche_protection) * patient.kill_sensitivity * {n}",
+                     f"direct_kill_{k} * (1 - niche_protection) * {clone.sensitivity} * {n}",
                      {n: -1},
                      "apoptosis from IRF4 loss, the IFN programme and GSPT1 loss",
                      ("review:189", "review:191", "S40")),
-            Reaction(f"{n}_immune_kill", f"immune_kill_patient * {n}", {n: -1},
+            Reaction(f"{n}_immune_kill", f"{immune} * {n}", {n: -1},
                      "killing by CD8 T cells, NK cells and macrophages (the treatment-driven "
-                     "change scaled by the patient's kill sensitivity)",
+                     "change scaled by the clone's kill sensitivity)",
                      ("review:11", "review:12", "review:212", "review:223")),
         ]
     assigns += [
@@ -129,10 +173,12 @@ def tumour_module() -> Module:
                    "immune killing applied to this patient's tumour: the untreated rate plus "
                    "the treatment-driven change times the tumour's kill sensitivity"),
     ]
-    assigns.append(Assignment("tumour_burden", "N_TumS + N_TumR", "1",
+    assigns.append(Assignment("tumour_burden", " + ".join(c.burden for c in CLONES), "1",
                               "total tumour burden (1 = baseline)"))
     assigns.append(Assignment("resistant_share", "N_TumR / tumour_burden", "1",
-                              "share of the burden in the resistant clone"))
+                              "share of the burden in the CRBN-low resistant clone"))
+    assigns.append(Assignment("escape_share", "N_TumX / tumour_burden", "1",
+                              "share of the burden in the multi-resistant escape clone"))
     return Module("tumour", "Malignant B cell: direct IMiD effects and clonal selection.",
                   tuple(species), tuple(assigns), tuple(reactions),
                   refs=("review:189", "review:72", "review:191", "review:213"))
