@@ -341,17 +341,17 @@ def validate(
     from rich.table import Table
 
     from imidsim.progress import patient_progress
-    from imidsim.trials.validate import find_specs, planned_patients
+    from imidsim.trials.validate import find_specs, load_specs, planned_patients
     from imidsim.trials.validate import validate as run_validation
 
     if n_per_arm < 1:
         raise InputError(f"--n-per-arm: {n_per_arm} is not valid; expected a positive number")
-    paths = find_specs(specs, only)
+    trials = load_specs(find_specs(specs, only))
     cap = None if published_n else n_per_arm
     with patient_progress() as progress:
-        bar = progress.add_task("validating", total=planned_patients(paths, cap))
+        bar = progress.add_task("validating", total=planned_patients(trials, cap))
         card = run_validation(
-            paths, n_per_arm=cap, seed=seed,
+            trials, n_per_arm=cap, seed=seed,
             on_trial=lambda name: progress.update(bar, description=name),
             on_shard=lambda shard: progress.advance(bar, shard.size))
     data = card.as_dict()
