@@ -10,7 +10,9 @@ show. Overrides are for exploring only — write a chosen value into the library
         --pop myeloma_rr:patient.resistant_fraction.median=0.1 \
         --pop '*:patient.kill_sensitivity.cv=1.0'
 
-``--set NAME=VALUE`` overrides a model parameter in every arm whose model has it;
+``--set NAME=VALUE`` overrides a model parameter in every arm whose model has it (through
+``run_trial(parameters=...)``: a name no arm has, or one the population draws per patient, is
+an error; change such a parameter with ``--pop``);
 ``--pop POPULATION:PARAMETER.FIELD=VALUE`` changes one field of a population distribution
 (``*`` = every population; a parameter a population lacks is added as a lognormal with
 median 1). Prints every arm and every check with its pass mark, and the efficacy count.
@@ -22,12 +24,11 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-import imidsim.trials.runner as runner
 from imidsim.errors import InputError
 from imidsim.trials.population import populations
-from imidsim.trials.spec import load_trial
+from imidsim.trials.runner import arm_parameter_names, run_trial
+from imidsim.trials.spec import TrialSpec, load_trial
 from imidsim.trials.validate import arm_checks, arm_size
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,24 +46,19 @@ def _override_populations(items: list[str]) -> None:
             dists[param] = {**base, field: float(value)}
 
 
-def _with_overrides(overrides: dict[str, float]) -> None:
-    """Make the runner's scenarios carry ``overrides`` (only those each model knows)."""
-    parse, simulation = runner.parse_scenario, runner.Simulation
-
-    def parse_scenario(data: dict[str, Any], **kw: Any) -> Any:
-        return parse({**data, "parameters": {**data.get("parameters", {}), **overrides}}, **kw)
-
-    def make_simulation(sc: Any) -> Any:
-        try:
-            return simulation(sc)
-        except InputError:  # an override this arm's model lacks (e.g. another agent's)
-            names = set(simulation(sc.model_copy(update={"parameters": {}})).model
-                        .parameter_names)
-            known = {k: v for k, v in sc.parameters.items() if k in names}
-            return simulation(sc.model_copy(update={"parameters": known}))
-
-    runner.parse_scenario = parse_scenario  # type: ignore[assignment]
-    runner.Simulation = make_simulation  # type: ignore[assignment,misc]
+def _overrides_by_spec(specs: list[TrialSpec], overrides: dict[str, float]
+                       ) -> list[dict[str, float]]:
+    """For each spec, the overrides some arm of it has (an agent's parameter only where an arm
+    gives that agent; run_trial applies each to the arms that have it)."""
+    out = []
+    for spec in specs:
+        names = set().union(*arm_parameter_names(spec))
+        out.append({k: v for k, v in overrides.items() if k in names})
+    for k in overrides:
+        if not any(k in o for o in out):
+            raise InputError(f"--set {k}: no arm of {', '.join(s.name for s in specs)} has this "
+                             f"parameter; expected a name listed by 'imidsim params'")
+    return out
 
 
 def main() -> None:
@@ -75,12 +71,14 @@ def main() -> None:
                     help="population:parameter.field=value ('*' = every population)")
     a = ap.parse_args()
     _override_populations(a.pop)
-    _with_overrides({k: float(v) for k, v in (s.split("=") for s in a.set)})
+    specs = [load_trial(ROOT / "examples" / "trials" / f"{stem}.yaml")
+             for stem in a.specs.split(",")]
+    overrides = _overrides_by_spec(specs, {k: float(v) for k, v in
+                                           (s.split("=") for s in a.set)})
     total = passed = 0
-    for stem in a.specs.split(","):
-        spec = load_trial(ROOT / "examples" / "trials" / f"{stem}.yaml")
+    for spec, params in zip(specs, overrides, strict=True):
         t0 = time.perf_counter()
-        res = runner.run_trial(spec, n_per_arm=arm_size(spec, a.n), seed=a.seed)
+        res = run_trial(spec, n_per_arm=arm_size(spec, a.n), seed=a.seed, parameters=params)
         for arm in res.arms:
             s = arm.summary()
             pfs = s["median_pfs_months"]

@@ -15,6 +15,7 @@ from rich.console import Console
 from typer.exceptions import TyperException
 
 from imidsim.errors import ImidsimError, InputError
+from imidsim.scheduler_text import SCHEDULER_HELP, check_scheduler
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,
@@ -263,15 +264,13 @@ def trial(
     resume: Annotated[bool, typer.Option(
         "--resume", help="complete an interrupted run in --store (verified shards are reused)")]
     = False,
-    scheduler: Annotated[str, typer.Option(
-        "--scheduler", help="none (in process), local (Dask LocalCluster, a process per CPU) "
-        "or tcp://HOST:PORT (running Dask scheduler)")] = "local",
+    scheduler: Annotated[str, typer.Option("--scheduler", help=SCHEDULER_HELP)] = "local",
     shard_size: Annotated[int, typer.Option("--shard-size", help="patients per shard")] = 100,
 ) -> None:
     """Run a virtual trial and print simulated vs published readouts side by side."""
     from rich.table import Table
 
-    from imidsim.store import ResultStore, check_scheduler
+    from imidsim.store import ResultStore
     from imidsim.trials.report import side_by_side, write_report
     from imidsim.trials.runner import run_trial
     from imidsim.trials.spec import load_trial
@@ -342,17 +341,17 @@ def validate(
     from rich.table import Table
 
     from imidsim.progress import patient_progress
-    from imidsim.trials.validate import find_specs, planned_patients
+    from imidsim.trials.validate import find_specs, load_specs, planned_patients
     from imidsim.trials.validate import validate as run_validation
 
     if n_per_arm < 1:
         raise InputError(f"--n-per-arm: {n_per_arm} is not valid; expected a positive number")
-    paths = find_specs(specs, only)
+    trials = load_specs(find_specs(specs, only))
     cap = None if published_n else n_per_arm
     with patient_progress() as progress:
-        bar = progress.add_task("validating", total=planned_patients(paths, cap))
+        bar = progress.add_task("validating", total=planned_patients(trials, cap))
         card = run_validation(
-            paths, n_per_arm=cap, seed=seed,
+            trials, n_per_arm=cap, seed=seed,
             on_trial=lambda name: progress.update(bar, description=name),
             on_shard=lambda shard: progress.advance(bar, shard.size))
     data = card.as_dict()
@@ -421,8 +420,7 @@ def bench_trial(
     = Path("examples/trials/augment.yaml"),
     n_per_arm: Annotated[int, typer.Option("--n-per-arm", help="patients per arm")] = 500,
     months: Annotated[float, typer.Option("--months", help="follow-up, months")] = 36.0,
-    scheduler: Annotated[str, typer.Option("--scheduler", help="none, local or tcp://HOST:PORT")]
-    = "none",
+    scheduler: Annotated[str, typer.Option("--scheduler", help=SCHEDULER_HELP)] = "none",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Time a virtual trial (default: AUGMENT, 2 x 500 patients, 3 years)."""
@@ -452,16 +450,14 @@ def experiment_knockout(
     = "tcells,il2,nk,macrophages,crbn",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     scheduler: Annotated[str, typer.Option(
-        "--scheduler", help="none (this process; the default: a handful of one-patient runs "
-        "finish before a cluster starts), local (Dask LocalCluster) or tcp://HOST:PORT")]
-    = "none",
+        "--scheduler", help=f"{SCHEDULER_HELP}; the default is none because a handful of "
+        "one-patient runs finish before a cluster starts")] = "none",
 ) -> None:
     """Readout with and without each intervention, and the share of the drug effect retained."""
     from rich.table import Table
 
     from imidsim.analysis.knockout import knockout_table, parse_what
     from imidsim.scenario import load_scenario
-    from imidsim.store import check_scheduler
 
     items = parse_what(what)
     check_scheduler(scheduler)
@@ -493,14 +489,12 @@ def bench(
         "--rr-sample", help="patients also run in libRoadRunner (0: skip)")] = 20,
     seed: Annotated[int, typer.Option("--seed", help="population seed")] = 0,
     scheduler: Annotated[str, typer.Option(
-        "--scheduler", help="none (this process, numba threads on every core), local (Dask "
-        "LocalCluster, a process per CPU) or tcp://HOST:PORT (running Dask scheduler)")]
+        "--scheduler", help=f"{SCHEDULER_HELP}; with none, numba runs threads on every core")]
     = "local",
 ) -> None:
     """Time a regimen's fixed-dose schedule for N virtual patients in imidsim and a sample in
     libRoadRunner on the exported SBML, side by side, and report their agreement."""
     from imidsim.bench import BENCH_REGIMENS, run_bench
-    from imidsim.store import check_scheduler
 
     if patients < 1 or repeats < 1 or rr_sample < 0:
         raise InputError("--patients/--repeats/--rr-sample: expected positive whole numbers "

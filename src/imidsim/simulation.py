@@ -75,15 +75,29 @@ def default_modules(agent_names: tuple[str, ...] = ()) -> tuple[Module, ...]:
     return tuple(mods)
 
 
+def scenario_agents(scenario: Scenario) -> tuple[str, ...]:
+    """The combination agents (antibodies, engagers, ...) of a scenario's regimen, sorted."""
+    regimen = scenario.resolved_regimen()
+    names = regimen.agent_names() if regimen else []
+    return tuple(sorted({n.lower() for n in names if n.lower() in agents()}))
+
+
+@cache
+def model_parameters(disease_name: str = "myeloma", agent_names: tuple[str, ...] = ()
+                     ) -> ParameterSet:
+    """The parameter set of the model for a disease and a set of agents (no compile): the
+    names a scenario's ``parameters`` may override."""
+    params = parameters_for(disease_name)
+    extra = [p for a in agent_names for p in agent(a).parameters]
+    return params.merged(ParameterSet.from_records(extra)) if extra else params
+
+
 @cache
 def build(disease_name: str = "myeloma", agent_names: tuple[str, ...] = ()
           ) -> tuple[Model, CompiledModel]:
     """Assemble and compile the model for a disease and a set of agents (cached)."""
-    params = parameters_for(disease_name)
-    extra = [p for a in agent_names for p in agent(a).parameters]
-    if extra:
-        params = params.merged(ParameterSet.from_records(extra))
-    model = assemble(default_modules(tuple(sorted(agent_names))), params)
+    model = assemble(default_modules(tuple(sorted(agent_names))),
+                     model_parameters(disease_name, agent_names))
     return model, compile_model(model)
 
 
@@ -164,8 +178,7 @@ class Simulation:
         self.scenario = scenario
         self.disease = disease(scenario.disease)
         self.regimen = scenario.resolved_regimen()
-        names = self.regimen.agent_names() if self.regimen else []
-        self.agent_names = tuple(sorted({n.lower() for n in names if n.lower() in agents()}))
+        self.agent_names = scenario_agents(scenario)
         self.model, self.compiled = build(self.disease.name, self.agent_names)
         base = self.model.parameters
         unknown = [k for k in scenario.parameters if k not in base]

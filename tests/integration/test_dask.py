@@ -51,6 +51,15 @@ def test_tcp_scheduler_equals_in_process_run(cluster: str, spec: TrialSpec, plai
                  )["k"].iloc[0] == 3 * N
 
 
+def test_parameter_override_reaches_the_workers(cluster: str, spec: TrialSpec) -> None:
+    """A calibration override travels with each shard task: over TCP it gives the in-process
+    numbers of the same override, which differ from the run without it."""
+    over = {"tumour.kill_irf4": 0.1}
+    here = run_trial(spec, N, SEED, parameters=over)
+    assert_same(here, run_trial(spec, N, SEED, scheduler=cluster, shard_size=3, parameters=over))
+    assert here.as_dict() != run_trial(spec, N, SEED).as_dict()
+
+
 def test_worker_with_other_imidsim_refuses_the_task(cluster: str, spec: TrialSpec) -> None:
     task = ShardTask(spec, SEED, plan_shards([("Rd", N)], N)[0], package_sha256="0" * 64)
     with task_runner(cluster) as runner, pytest.raises(StoreError, match="differs from the client"):

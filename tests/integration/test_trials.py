@@ -129,6 +129,64 @@ def test_json_keys_of_the_issue(runs: dict[str, TrialResult]) -> None:
         assert {"experimental", "control", "hr", "hr_ci"} <= set(comp)
 
 
+# --- calibration overrides (run_trial(parameters=...), never from a spec) ---------------------
+
+RANK = {"PD": 0, "SD": 1, "MR": 2, "PR": 3, "VGPR": 4, "CR": 5}
+
+
+def test_parameter_override_moves_responses_the_expected_way(tmp_path: Path) -> None:
+    """Six Rd patients over 6 months: a stronger lenalidomide kill (tumour.kill_irf4) never makes
+    a patient's best response worse and improves at least one; none makes it worse. The shard
+    task a Dask worker receives carries the override, and it is part of the run identity."""
+    import pickle
+
+    from imidsim.store import ResultStore, Shard
+    from imidsim.trials.runner import ShardTask, shard_rows
+
+    spec = parse_trial(_small(arms=[{"name": "Rd", "regimen": "Rd", "n": 12}], comparisons=[]))
+    base = run_trial(spec, n_per_arm=6, seed=3)
+    runs = {k: run_trial(spec, n_per_arm=6, seed=3, parameters={"tumour.kill_irf4": k})
+            for k in (0.0, 0.1)}
+    ranks = {k: np.array([RANK[b] for b in r.arms[0].best]) for k, r in runs.items()}
+    ranks["base"] = np.array([RANK[b] for b in base.arms[0].best])
+    assert (ranks[0.1] >= ranks["base"]).all() and (ranks[0.1] > ranks["base"]).any(), ranks
+    assert (ranks[0.0] <= ranks["base"]).all() and (ranks[0.0] < ranks["base"]).any(), ranks
+    # the worker task path (pickled as for Dask) applies the same override
+    task = ShardTask(spec, 3, Shard(0, "Rd", 0, 6, 6), "", (("tumour.kill_irf4", 0.1),))
+    rows = shard_rows(pickle.loads(pickle.dumps(task)))
+    assert runs[0.1].rows is not None
+    assert list(rows["best_response"]) == list(runs[0.1].rows["best_response"])
+    # a store holding the run with an override is not resumed without it (or with another)
+    root = tmp_path / "store"
+    run_trial(spec, n_per_arm=6, seed=3, store=ResultStore(root),
+              parameters={"tumour.kill_irf4": 0.1})
+    with pytest.raises(InputError, match=r"parameters: store \{\"tumour.kill_irf4\":0.1\}, "
+                                         r"this run none"):
+        run_trial(spec, n_per_arm=6, seed=3, store=ResultStore(root), resume=True)
+
+
+def test_parameter_override_errors_name_the_parameter() -> None:
+    """An override no arm's model has, a parameter drawn per patient, or a non-number is an
+    InputError naming it; an agent's parameter goes only to the arms giving that agent."""
+    from imidsim.trials.runner import arm_parameters
+
+    spec = parse_trial(_small())
+    for bad, words in (({"tumour.kill_irf44": 0.1}, ["unknown parameter 'tumour.kill_irf44'",
+                                                      "no arm of 'small'", "tumour.kill_irf4"]),
+                       ({"tumour.net_growth": 1e-3}, ["'tumour.net_growth'", "drawn per patient",
+                                                      "myeloma_rr"]),
+                       ({"tumour.kill_irf4": float("nan")}, ["'tumour.kill_irf4'", "finite"])):
+        with pytest.raises(InputError) as err:
+            run_trial(spec, n_per_arm=2, seed=0, parameters=bad)
+        for w in words:
+            assert w in str(err.value), (w, str(err.value))
+    mixed = parse_trial(_small(arms=[{"name": "Rd", "regimen": "Rd", "n": 12},
+                                     {"name": "DRd", "regimen": "DRd", "n": 12}],
+                               comparisons=[]))
+    got = arm_parameters(mixed, {"daratumumab.CL": 0.5, "tumour.kill_irf4": 0.05})
+    assert got == [{"tumour.kill_irf4": 0.05}, {"daratumumab.CL": 0.5, "tumour.kill_irf4": 0.05}]
+
+
 # --- the scorecard -----------------------------------------------------------------------------
 
 def _arm(name: str, responders: int, n: int, pfs: float) -> ArmEndpoints:

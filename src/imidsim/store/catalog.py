@@ -19,7 +19,9 @@ from imidsim.store.identity import RunIdentity
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (
     trial VARCHAR, spec_sha256 VARCHAR, seed BIGINT, n_per_arm VARCHAR, shard_size INTEGER,
-    version VARCHAR, package_sha256 VARCHAR, created_at TIMESTAMP DEFAULT current_timestamp);
+    version VARCHAR, package_sha256 VARCHAR, parameters VARCHAR DEFAULT '',
+    created_at TIMESTAMP DEFAULT current_timestamp);
+ALTER TABLE run ADD COLUMN IF NOT EXISTS parameters VARCHAR DEFAULT '';
 CREATE TABLE IF NOT EXISTS shards (
     shard VARCHAR PRIMARY KEY, arm_index INTEGER, arm VARCHAR, start INTEGER, stop INTEGER,
     file VARCHAR, sha256 VARCHAR, rows BIGINT, seconds DOUBLE,
@@ -77,7 +79,7 @@ class Catalog:
             return None
         with self._connect() as con:
             cur = con.execute("SELECT trial, spec_sha256, seed, n_per_arm, shard_size, version, "
-                              "package_sha256 FROM run LIMIT 1")
+                              "package_sha256, parameters FROM run LIMIT 1")
             row = cur.fetchone()
             if row is None:
                 return None
@@ -90,8 +92,9 @@ class Catalog:
             con.execute("DELETE FROM run")
             con.execute("DELETE FROM shards")
             keys = ("trial", "spec_sha256", "seed", "n_per_arm", "shard_size", "version",
-                    "package_sha256")
-            con.execute(f"INSERT INTO run ({', '.join(keys)}) VALUES ({', '.join('?' * 7)})",
+                    "package_sha256", "parameters")
+            con.execute(f"INSERT INTO run ({', '.join(keys)}) VALUES "
+                        f"({', '.join('?' * len(keys))})",
                         [row[k] for k in keys])
 
     def shards(self) -> dict[str, ShardRecord]:

@@ -17,19 +17,13 @@ from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from imidsim.errors import InputError
+from imidsim.scheduler_text import SCHEDULER_HELP, check_scheduler
+
+__all__ = ["SCHEDULER_HELP", "DaskRunner", "InProcess", "TaskRunner", "check_scheduler",
+           "task_runner"]
 
 T = TypeVar("T")
-SCHEDULER_HELP = ("none (in this process), local (a Dask LocalCluster, one process per CPU) or "
-                  "tcp://HOST:PORT (a running Dask scheduler)")
 _LOCK = threading.Lock()
-
-
-def check_scheduler(text: str, *, option: str = "--scheduler") -> str:
-    """The scheduler text if valid, else an InputError naming the option and the value."""
-    if text in ("none", "local") or (text.startswith(("tcp://", "tls://"))
-                                     and ":" in text.split("://", 1)[1]):
-        return text
-    raise InputError(f"{option}: '{text}' is not valid; expected {SCHEDULER_HELP}")
 
 
 class TaskRunner(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,15 @@ def spec_hash(spec: TrialSpec) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def parameters_text(parameters: Mapping[str, float] | None) -> str:
+    """Canonical JSON of parameter overrides (sorted names, float values); "" for none, so the
+    identity of a run without overrides is what it was before overrides existed."""
+    if not parameters:
+        return ""
+    return json.dumps({str(k): float(v) for k, v in sorted(parameters.items())},
+                      separators=(",", ":"))
+
+
 @dataclass(frozen=True)
 class RunIdentity:
     trial: str
@@ -51,12 +61,13 @@ class RunIdentity:
     shard_size: int
     version: str = __version__
     package_sha256: str = ""
+    parameters: str = ""  # model parameter overrides (calibration only) as JSON; "" if none
 
     @classmethod
     def of(cls, spec: TrialSpec, seed: int, n_per_arm: tuple[int, ...],
-           shard_size: int) -> RunIdentity:
+           shard_size: int, parameters: Mapping[str, float] | None = None) -> RunIdentity:
         return cls(spec.name, spec_hash(spec), int(seed), tuple(int(n) for n in n_per_arm),
-                   int(shard_size), __version__, package_digest())
+                   int(shard_size), __version__, package_digest(), parameters_text(parameters))
 
     def as_row(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "n_per_arm": json.dumps(list(self.n_per_arm))}
@@ -65,7 +76,8 @@ class RunIdentity:
     def from_row(cls, row: dict[str, Any]) -> RunIdentity:
         return cls(str(row["trial"]), str(row["spec_sha256"]), int(row["seed"]),
                    tuple(json.loads(row["n_per_arm"])), int(row["shard_size"]),
-                   str(row["version"]), str(row["package_sha256"]))
+                   str(row["version"]), str(row["package_sha256"]),
+                   str(row.get("parameters") or ""))
 
     def differences(self, other: RunIdentity) -> list[str]:
         """``"seed: store 1, this run 2"`` for each field that differs."""
@@ -75,5 +87,7 @@ class RunIdentity:
             if mine != theirs:
                 if f.name.endswith("sha256"):
                     mine, theirs = f"{mine[:12]}...", f"{theirs[:12]}..."
+                elif f.name == "parameters":
+                    mine, theirs = mine or "none", theirs or "none"
                 out.append(f"{f.name}: store {mine}, this run {theirs}")
         return out

@@ -9,19 +9,21 @@ these rows only, whether they stayed in memory or went through a :class:`ResultS
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from imidsim.errors import InputError, did_you_mean
 from imidsim.library.loader import disease as lookup_disease
 from imidsim.progress import patient_progress
 from imidsim.response import READOUTS
-from imidsim.scenario import parse_scenario
-from imidsim.simulation import Simulation
+from imidsim.scenario import Scenario, parse_scenario
+from imidsim.simulation import Simulation, model_parameters, scenario_agents
 from imidsim.store import ResultStore, RunIdentity, Shard, StoreError, plan_shards, task_runner
 from imidsim.store.identity import package_digest
 from imidsim.store.store import check_complete
@@ -62,6 +64,7 @@ class ShardTask:
     seed: int
     shard: Shard
     package_sha256: str = ""  # the client's imidsim; a worker with other code refuses the task
+    parameters: tuple[tuple[str, float], ...] = ()  # overrides this shard's arm model has
 
 
 def _arm_seed(seed: int, arm_index: int) -> int:
@@ -79,6 +82,55 @@ def _dropout_days(spec: TrialSpec, arm_index: int, n: int, seed: int) -> np.ndar
     return rng.exponential(1.0 / rate, n) if rate > 0 else np.full(n, np.inf)
 
 
+def arm_scenario(spec: TrialSpec, arm_index: int,
+                 parameters: Mapping[str, float] | None = None) -> Scenario:
+    """The scenario every patient of an arm runs (daily output over the follow-up)."""
+    arm = spec.arms[arm_index]
+    return parse_scenario({"name": f"{spec.name}: {arm.name}", "disease": spec.disease,
+                           "regimen": arm.regimen,
+                           "duration_days": spec.follow_up_months * DAYS_PER_MONTH,
+                           "output": {"interval_h": 24.0}, "parameters": dict(parameters or {})})
+
+
+def arm_parameter_names(spec: TrialSpec) -> list[frozenset[str]]:
+    """For each arm, the names of its model's parameters (no model is compiled)."""
+    dis = lookup_disease(spec.disease).name
+    return [frozenset(model_parameters(dis, scenario_agents(arm_scenario(spec, i))))
+            for i in range(len(spec.arms))]
+
+
+def arm_parameters(spec: TrialSpec, parameters: Mapping[str, float] | None
+                   ) -> list[dict[str, float]]:
+    """For each arm, the overrides of ``parameters`` its model has (an agent's parameters exist
+    only in the models of arms that give the agent). An override no arm's model has, one of a
+    parameter the population draws per patient (the drawn values would win: change the
+    population instead), or a value that is not a finite number is an InputError naming it."""
+    if not parameters:
+        return [{} for _ in spec.arms]
+    drawn = population(spec.population).parameters
+    values: dict[str, float] = {}
+    for name, value in parameters.items():
+        try:
+            values[name] = float(value)
+        except (TypeError, ValueError):
+            values[name] = math.nan
+        if not math.isfinite(values[name]):
+            raise InputError(f"parameters: '{name}' = {value!r} is not valid; expected a finite "
+                             f"number")
+    known = arm_parameter_names(spec)
+    everywhere = set().union(*known)
+    for name in values:
+        if name not in everywhere:
+            raise InputError(f"parameters: unknown parameter '{name}': no arm of "
+                             f"'{spec.name}' has it in its model; expected a name listed by "
+                             f"'imidsim params'.{did_you_mean(name, everywhere)}")
+        if name in drawn:
+            raise InputError(f"parameters: '{name}' is drawn per patient by population "
+                             f"'{spec.population}', so an override would have no effect; "
+                             f"change the population's distribution instead")
+    return [{k: v for k, v in values.items() if k in names} for names in known]
+
+
 def shard_rows(task: ShardTask) -> pd.DataFrame:
     """Simulate one shard: a row per patient with covariates and endpoints (a worker task)."""
     spec, seed, sh = task.spec, task.seed, task.shard
@@ -87,10 +139,7 @@ def shard_rows(task: ShardTask) -> pd.DataFrame:
     part = table.iloc[sh.start:sh.stop].reset_index(drop=True).copy()
     dropout = _dropout_days(spec, sh.arm_index, sh.n, seed)[sh.start:sh.stop]
     horizon = spec.follow_up_months * DAYS_PER_MONTH
-    sc = parse_scenario({"name": f"{spec.name}: {arm.name}", "disease": spec.disease,
-                         "regimen": arm.regimen, "duration_days": horizon,
-                         "output": {"interval_h": 24.0}})
-    sim = Simulation(sc)
+    sim = Simulation(arm_scenario(spec, sh.arm_index, dict(task.parameters)))
     kind = lookup_disease(spec.disease).readout
     readout = READOUTS[kind][0]
     outputs = {*sim.model.species_names, *sim.model.assignment_names}
@@ -152,25 +201,32 @@ def run_arm(spec: TrialSpec, arm_index: int, n: int, seed: int) -> ArmEndpoints:
 def run_trial(spec: TrialSpec, n_per_arm: int | None = None, seed: int = 0,
               show_progress: bool = False, *, store: ResultStore | None = None,
               resume: bool = False, scheduler: str = "none", shard_size: int = CHUNK,
-              on_shard: Callable[[Shard], None] | None = None) -> TrialResult:
+              on_shard: Callable[[Shard], None] | None = None,
+              parameters: dict[str, float] | None = None) -> TrialResult:
     """Simulate every arm (independent virtual patients per arm) and the comparisons.
 
     With ``store``, each shard is written as soon as it finishes and the endpoints are computed
     from the stored rows; ``resume`` completes an interrupted run in that store. ``scheduler``
     is ``none`` (in process), ``local`` or ``tcp://HOST:PORT`` (Dask). ``on_shard`` is called
     after each shard is kept (written or held in memory).
+
+    ``parameters`` (for calibration only; trial specs never carry model parameters) overrides
+    model parameters in every arm whose model has them (see :func:`arm_parameters`); they are
+    part of the run's identity, so a store never mixes runs with different overrides.
     """
     ns = tuple(n_per_arm or a.n for a in spec.arms)
     plan = plan_shards([(a.name, n) for a, n in zip(spec.arms, ns, strict=True)], shard_size)
     info: dict[str, object] = {"shards": len(plan), "reused": 0, "deleted": []}
     done: set[str] = set()
-    ident = RunIdentity.of(spec, seed, ns, shard_size)
+    per_arm = [tuple(sorted(p.items())) for p in arm_parameters(spec, parameters)]
+    ident = RunIdentity.of(spec, seed, ns, shard_size, parameters)
     try:
         if store is not None:
             rec = store.prepare(ident, plan, resume=resume)
             done, info["reused"], info["deleted"] = rec.reused, len(rec.reused), rec.deleted
         pkg = "" if scheduler == "none" else ident.package_sha256
-        todo = [ShardTask(spec, seed, s, pkg) for s in plan if s.key not in done]
+        todo = [ShardTask(spec, seed, s, pkg, per_arm[s.arm_index])
+                for s in plan if s.key not in done]
         frames: dict[str, pd.DataFrame] = {}
         label = spec.name + (f" ({len(done)} shards reused)" if done else "")
         with patient_progress(show_progress) as progress:

@@ -162,21 +162,26 @@ def arm_size(spec: TrialSpec, n_per_arm: int | None) -> int | None:
     return None if n_per_arm is None else min(n_per_arm, min(a.n for a in spec.arms))
 
 
-def planned_patients(paths: list[Path], n_per_arm: int | None = None) -> int:
+def load_specs(paths: list[Path]) -> list[TrialSpec]:
+    """Every spec of ``paths``, all parsed before any runs (fail fast on a malformed one)."""
+    return [load_trial(p) for p in paths]
+
+
+def planned_patients(specs: list[TrialSpec], n_per_arm: int | None = None) -> int:
     """Virtual patients :func:`validate` will simulate (for a progress bar)."""
     total = 0
-    for spec in (load_trial(p) for p in paths):
+    for spec in specs:
         n = arm_size(spec, n_per_arm)
         total += sum(a.n if n is None else n for a in spec.arms)
     return total
 
 
-def validate(paths: list[Path], *, n_per_arm: int | None = None, seed: int = 0,
+def validate(specs: list[TrialSpec], *, n_per_arm: int | None = None, seed: int = 0,
              on_trial: Callable[[str], None] | None = None,
              on_shard: Callable[[Shard], None] | None = None) -> Scorecard:
-    """Simulate every spec (arm sizes capped at ``n_per_arm``) and score it; ``on_trial`` is
-    called with each trial's name before it runs, ``on_shard`` after each block of patients."""
-    specs = [load_trial(p) for p in paths]  # fail fast on any malformed spec
+    """Simulate every spec (see :func:`load_specs`; arm sizes capped at ``n_per_arm``) and score
+    it; ``on_trial`` is called with each trial's name before it runs, ``on_shard`` after each
+    block of patients."""
     checks: list[Check] = []
     results = []
     for spec in specs:
