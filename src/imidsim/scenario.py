@@ -45,6 +45,8 @@ class PatientSpec(Strict):
     degron_mut_IKZF1: float | None = Field(None, ge=0, le=1)
     degron_mut_IKZF3: float | None = Field(None, ge=0, le=1)
     resistant_fraction: float | None = Field(None, ge=0, le=1)
+    escape_fraction: float | None = Field(None, ge=0, le=1,
+                                          description="multi-resistant escape clone share")
     tumour_burden0: float | None = Field(None, gt=0)
     mprotein0: float | None = Field(None, gt=0, description="g/dL")
     spd0: float | None = Field(None, gt=0, description="cm2")
@@ -63,8 +65,8 @@ class PatientSpec(Strict):
 
     def parameter_values(self) -> dict[str, float]:
         keys = ("crbn_level", "crbn_mutation", "degron_mut_IKZF1", "degron_mut_IKZF3",
-                "resistant_fraction", "tumour_burden0", "mprotein0", "spd0", "alc0",
-                "tcell_level", "nk_level", "exhaustion", "cd28_fraction", "synapse_defect",
+                "resistant_fraction", "escape_fraction", "tumour_burden0", "mprotein0", "spd0",
+                "alc0", "tcell_level", "nk_level", "exhaustion", "cd28_fraction", "synapse_defect",
                 "m1_fraction0", "kill_sensitivity")
         return {f"patient.{k}": float(getattr(self, k)) for k in keys
                 if getattr(self, k) is not None}
