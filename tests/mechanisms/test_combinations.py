@@ -129,6 +129,37 @@ def test_c2_daratumumab_plus_rd_beats_rd() -> None:
     assert drd.series("NK")[30:200].mean() < rd.series("NK")[30:200].mean(), "NK fratricide"
 
 
+def test_escape_clone_relapses_through_continuous_drd() -> None:
+    """Acquired resistance (review refs 312, 313; S75): DRd holds the sensitive and the CRBN-low
+    clones, but a small multi-resistant escape clone regrows through continuous therapy and the
+    disease relapses; without it the burden stays near its nadir."""
+    drd = regimen("DRd", 28, "until_progression", RD, DARA)
+    base = {"resistant_fraction": 0.05, "tumour_burden0": 1.0}
+    esc = sim(drd, "myeloma", 1095, patient={**base, "escape_fraction": 1e-3},
+              parameters={"tumour.net_growth": 5e-4})
+    none = sim(drd, "myeloma", 1095, patient=base, parameters={"tumour.net_growth": 5e-4})
+    x = esc.series("N_TumX")
+    assert x[-1] > 100 * x[0], "the escape clone grows under the regimen"
+    assert esc.series("N_TumS")[-1] < 1e-3 * esc.series("N_TumS")[0]
+    burden = esc.series("tumour_burden")
+    assert burden[-1] > 5 * burden.min(), "relapse: regrowth from the nadir"
+    assert esc.series("escape_share")[-1] > 0.9
+    assert none.series("N_TumX").max() == 0.0
+    assert none.series("tumour_burden")[-1] < 0.2 * burden[-1]
+
+
+def test_escape_clone_with_full_kill_factor_is_the_crbn_low_clone() -> None:
+    """With ``tumour.escape_kill_factor`` = 1 the escape clone obeys the CRBN-low clone's
+    equation exactly (same programme, same kills), so the two burdens keep their initial ratio:
+    every treatment kill reaches both, none is double-counted or missed."""
+    drd = regimen("DRd", 28, 3, RD, DARA[:1])
+    r = sim(drd, "myeloma", 84, patient={"resistant_fraction": 0.05, "escape_fraction": 0.01},
+            parameters={"tumour.escape_kill_factor": 1.0})
+    ratio = r.series("N_TumX") / r.series("N_TumR")
+    assert r.series("N_TumR")[-1] < 0.9 * r.series("N_TumR")[0]  # the regimen acts on it
+    np.testing.assert_allclose(ratio, 0.2, rtol=1e-9)
+
+
 def test_c3_lenalidomide_enhances_car_t() -> None:
     """C3 (refs 207, 208, 73): lenalidomide enhances CAR-T expansion, cytotoxicity and tumour
     control."""

@@ -1,14 +1,18 @@
 """Virtual populations: per-patient parameter draws with acceptance-rejection eligibility.
 
-Each patient gets its own random stream (``SeedSequence(seed).spawn``), so a patient's draw does
-not depend on how many others are drawn or how a run is chunked. Draws failing the eligibility
-window (e.g. ANC >= 1.0, platelets >= 75) are rejected and redrawn from the same patient's
-stream (the acceptance-rejection scheme of Allen, Rieger & Musante 2016, here on baseline
-eligibility; matching observed outcome distributions is left to the calibration layer).
+Every parameter has its own random stream (``SeedSequence([seed, crc32(name), attempt])``),
+and patient ``i`` takes the ``i``-th variate of it. So a patient's draw of a parameter depends
+neither on how many patients are drawn (or how a run is chunked) nor on which other parameters
+the population has: adding a parameter to a population leaves every other draw as it was.
+Patients failing the eligibility window (e.g. ANC >= 1.0, platelets >= 75) are redrawn, all
+their parameters, from the next attempt's streams (the acceptance-rejection scheme of Allen,
+Rieger & Musante 2016, here on baseline eligibility; matching observed outcome distributions is
+left to the calibration layer).
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -57,25 +61,28 @@ def population(name: str, *, field: str = "population") -> Population:
     return lookup(populations(), name, what="population", field=field)
 
 
-def _draw(rng: np.random.Generator, d: dict[str, Any]) -> float:
+def _draw(seed: int, name: str, attempt: int, n: int, d: dict[str, Any]) -> np.ndarray:
+    """``n`` draws of parameter ``name`` (patient ``i`` gets element ``i``) from its own stream."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode()),
+                                                        attempt]))
     kind = d["dist"]
     if kind == "lognormal":
         sigma = np.sqrt(np.log1p(d["cv"] ** 2))
-        x = d["median"] * np.exp(sigma * rng.standard_normal())
+        x = d["median"] * np.exp(sigma * rng.standard_normal(n))
     elif kind == "normal":
-        x = d["mean"] + d["sd"] * rng.standard_normal()
+        x = d["mean"] + d["sd"] * rng.standard_normal(n)
     elif kind == "uniform":
-        x = rng.uniform(d["low"], d["high"])
+        x = d["low"] + (d["high"] - d["low"]) * rng.random(n)
     elif kind == "bernoulli":
-        x = float(rng.random() < d["p"])
+        x = (rng.random(n) < d["p"]).astype(float)
     else:
-        x = float(d["value"])
+        x = np.full(n, float(d["value"]))
     lo, hi = d.get("min"), d.get("max")
     if lo is not None:
-        x = max(x, lo)
+        x = np.maximum(x, lo)
     if hi is not None:
-        x = min(x, hi)
-    return float(x)
+        x = np.minimum(x, hi)
+    return np.asarray(x, float)
 
 
 def sample(pop: Population, n: int, seed: int, *, max_tries: int = 100) -> pd.DataFrame:
@@ -83,16 +90,20 @@ def sample(pop: Population, n: int, seed: int, *, max_tries: int = 100) -> pd.Da
     if n < 1:
         raise InputError(f"n: {n} is not valid; expected a positive number of patients")
     specs = {**pop.parameters, **pop.covariates}
-    rows = []
-    for child in np.random.SeedSequence(seed).spawn(n):
-        rng = np.random.default_rng(child)
-        for _ in range(max_tries):
-            row = {k: _draw(rng, d) for k, d in specs.items()}
-            ok = all((lo is None or row[k] >= lo) and (hi is None or row[k] <= hi)
-                     for k, (lo, hi) in pop.eligibility.items())
-            if ok:
-                break
-        else:
-            raise InputError(f"population {pop.name}: no eligible draw in {max_tries} tries")
-        rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame({k: _draw(seed, k, 0, n, d) for k, d in specs.items()})
+    for attempt in range(1, max_tries + 1):
+        ok = np.ones(n, bool)
+        for k, (lo, hi) in pop.eligibility.items():
+            if lo is not None:
+                ok &= table[k].to_numpy() >= lo
+            if hi is not None:
+                ok &= table[k].to_numpy() <= hi
+        if ok.all():
+            return table
+        if attempt == max_tries:
+            break
+        redo = ~ok
+        for k, d in specs.items():
+            table.loc[redo, k] = _draw(seed, k, attempt, n, d)[redo]
+    raise InputError(f"population {pop.name}: no eligible draw in {max_tries} tries for "
+                     f"{int((~ok).sum())} of {n} patients")
