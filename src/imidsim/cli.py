@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from typer.exceptions import TyperException
 
 from imidsim.errors import ImidsimError, InputError
 from imidsim.scheduler_text import SCHEDULER_HELP, check_scheduler
+
+if TYPE_CHECKING:
+    from imidsim.trials.spec import TrialSpec
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,
@@ -336,6 +339,10 @@ def validate(
     published_n: Annotated[bool, typer.Option(
         "--published-n", help="simulate every arm with its published N (overrides --n-per-arm;"
         " slower, but medians are not quantised by small arms)")] = False,
+    seeds: Annotated[str | None, typer.Option(
+        "--seeds", help="comma-separated seeds (e.g. 0,1,2; overrides --seed): run the "
+        "scorecard once per seed and report each seed's count, their mean and, per check, "
+        "how many seeds pass it")] = None,
 ) -> None:
     """Run every trial spec and print the scorecard (PFS +/-25 %, ORR +/-10 pts, HR in CI)."""
     from rich.table import Table
@@ -348,6 +355,9 @@ def validate(
         raise InputError(f"--n-per-arm: {n_per_arm} is not valid; expected a positive number")
     trials = load_specs(find_specs(specs, only))
     cap = None if published_n else n_per_arm
+    if seeds is not None:
+        _validate_seeds(trials, cap, _seed_list(seeds), as_json, out)
+        return
     with patient_progress() as progress:
         bar = progress.add_task("validating", total=planned_patients(trials, cap))
         card = run_validation(
@@ -376,6 +386,57 @@ def validate(
     console.print(f"efficacy checks: {eff['passed']}/{eff['checks']} pass "  # type: ignore[index]
                   f"({eff['pass_pct']}%; target >= 80%); grade 3-4 neutropenia: "  # type: ignore[index]
                   f"{tox['passed']}/{tox['checks']} within +/-10 pts")  # type: ignore[index]
+
+
+def _seed_list(text: str) -> list[int]:
+    try:
+        out = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        out = []
+    if not out or any(s < 0 for s in out) or len(set(out)) != len(out):
+        raise InputError(f"--seeds: '{text}' is not valid; expected distinct non-negative "
+                         "integers separated by commas, e.g. 0,1,2")
+    return out
+
+
+def _validate_seeds(trials: list[TrialSpec], cap: int | None, seeds: list[int], as_json: bool,
+                    out: Path | None) -> None:
+    """``validate --seeds``: the scorecard at several seeds and how often each check passes."""
+    from rich.table import Table
+
+    from imidsim.progress import patient_progress
+    from imidsim.trials.validate import planned_patients, seed_summary
+    from imidsim.trials.validate import validate as run_validation
+
+    cards = []
+    with patient_progress() as progress:
+        bar = progress.add_task("validating", total=planned_patients(trials, cap) * len(seeds))
+        for seed in seeds:
+            cards.append(run_validation(
+                trials, n_per_arm=cap, seed=seed,
+                on_trial=lambda name, s=seed: progress.update(bar, description=f"seed {s}: {name}"),
+                on_shard=lambda shard: progress.advance(bar, shard.size)))
+    data = seed_summary(cards)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "scorecard_seeds.json").write_text(json.dumps(data, indent=2))
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    size = "published N per arm" if cap is None else f"<= {cap} patients per arm"
+    table = Table(title=f"Validation scorecard over seeds {seeds} ({size})")
+    for col in ("trial", "arm", "check", "published", "target", "simulated (per seed)",
+                "seeds passing"):
+        table.add_column(col)
+    for r in data["checks"]:  # type: ignore[union-attr]
+        sims = ", ".join("-" if v is None else f"{v:.3g}" for v in r["simulated"])
+        table.add_row(r["trial"], r["arm"], r["quantity"], f"{r['published']:g}", r["target"],
+                      sims, f"{r['passed_seeds']}/{r['seeds']}")
+    console.print(table)
+    console.print(f"efficacy checks passed per seed: {data['efficacy_passed']} of "
+                  f"{data['efficacy_checks']} (mean {data['efficacy_pass_pct_mean']} %; target "
+                  f">= 80 %); grade 3-4 neutropenia: {data['neutropenia_passed']} of "
+                  f"{data['neutropenia_checks']}")
 
 
 results_app = typer.Typer(help="Query stored trial results.", no_args_is_help=True)

@@ -243,3 +243,37 @@ def test_validate_cli_arm_sizes_and_json() -> None:
     assert {c["trial"] for c in card["checks"]} == {card["trials"][0]["trial"]}
     missing = runner.invoke(app, ["validate", "--only", "no-such-trial"])
     assert missing.exit_code != 0
+
+
+def test_validate_cli_seeds_reports_each_seed_and_per_check_pass_counts() -> None:
+    """``imidsim validate --seeds 0,1``: one scorecard per seed (equal to the single-seed run
+    of that seed), their counts and mean, and per scored check how many seeds pass it; a
+    malformed list is an error naming the option."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from imidsim.cli import app
+
+    runner = CliRunner()
+    base = ["validate", "--specs", str(ROOT / "examples" / "trials"), "--only", "ofa_len",
+            "--json", "--n-per-arm", "12"]
+    res = runner.invoke(app, [*base, "--seeds", "0,1"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["seeds"] == [0, 1] and len(data["scorecards"]) == 2
+    one = json.loads(runner.invoke(app, [*base, "--seed", "1"]).stdout)
+    assert data["scorecards"][1]["checks"] == one["checks"]
+    passed = [card["efficacy"]["passed"] for card in data["scorecards"]]
+    assert data["efficacy_passed"] == passed
+    assert data["efficacy_pass_pct_mean"] == pytest.approx(
+        sum(c["efficacy"]["pass_pct"] for c in data["scorecards"]) / 2, abs=0.051)
+    for row in data["checks"]:
+        i = next(c for c in one["checks"]
+                 if (c["arm"], c["quantity"]) == (row["arm"], row["quantity"]))
+        assert row["simulated"][1] == i["simulated"]
+        assert 0 <= row["passed_seeds"] <= 2
+    assert sum(r["passed_seeds"] for r in data["checks"]
+               if r["quantity"] != "neutropenia") == sum(passed)
+    bad = runner.invoke(app, [*base, "--seeds", "0,x"])
+    assert bad.exit_code != 0 and "--seeds" in str(bad.exception)

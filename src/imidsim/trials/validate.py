@@ -192,3 +192,32 @@ def validate(specs: list[TrialSpec], *, n_per_arm: int | None = None, seed: int 
         results.append(res.as_dict())
         checks += arm_checks(spec, res)
     return Scorecard(checks, results, seed, n_per_arm)
+
+
+def seed_summary(cards: list[Scorecard]) -> dict[str, object]:
+    """Several seeds' scorecards of the same specs: per-seed counts, their mean, and for every
+    scored check how many seeds passed it (a check passed by some seeds only is one whose
+    agreement is within sampling noise; one no seed passes is a model miss)."""
+    if not cards:
+        raise InputError("--seeds: no seed given; expected e.g. 0,1,2")
+    per_seed = [c.as_dict() for c in cards]
+    eff = [d["efficacy"] for d in per_seed]
+    tox = [d["neutropenia"] for d in per_seed]
+    rows = []
+    for i, check in enumerate(cards[0].checks):
+        if not check.scored:
+            continue
+        same = [c.checks[i] for c in cards]
+        rows.append({"trial": check.trial, "arm": check.arm, "quantity": check.quantity,
+                     "published": check.published, "target": check.target,
+                     "simulated": [c.simulated for c in same],
+                     "passed_seeds": sum(c.passed for c in same), "seeds": len(cards)})
+    pct = [float(e["pass_pct"]) for e in eff]  # type: ignore[index]
+    return {"seeds": [c.seed for c in cards], "n_per_arm": cards[0].n_per_arm,
+            "efficacy_passed": [e["passed"] for e in eff],  # type: ignore[index]
+            "efficacy_checks": eff[0]["checks"],  # type: ignore[index]
+            "efficacy_pass_pct": pct,
+            "efficacy_pass_pct_mean": round(sum(pct) / len(pct), 1),
+            "neutropenia_passed": [t["passed"] for t in tox],  # type: ignore[index]
+            "neutropenia_checks": tox[0]["checks"],  # type: ignore[index]
+            "checks": rows, "scorecards": per_seed}
