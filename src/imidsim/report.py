@@ -105,6 +105,9 @@ def plot(result: SimulationResult, path: Path, patient: int = 0) -> None:
     ax2 = ax.twinx()
     ax2.semilogy(t, result.series("N_TumS", patient), "--", label="sensitive clone")
     ax2.semilogy(t, result.series("N_TumR", patient), ":", label="resistant clone")
+    escape = result.series("N_TumX", patient)
+    if escape.max() > 0:  # absent unless the patient has an escape share
+        ax2.semilogy(t, escape, "-.", label="escape clone")
     ax2.set_ylabel("tumour burden (1 = baseline)")
     ax.set_title(f"{dis.label}: readout and clones")
     ax2.legend(fontsize=8, loc="upper right")

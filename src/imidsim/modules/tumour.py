@@ -6,7 +6,7 @@ programme and differ in CRBN, so relapse emerges from selection. A third, small 
 CRBN-low programme (IMiD-insensitive, the commonest IMiD escape, review ref 312) and keeps only
 a fraction ``tumour.escape_kill_factor`` of every other treatment-induced death (glucocorticoid,
 proteasome inhibitor and chemotherapy, antibody, CAR-T and treatment-driven immune killing), so
-that under a regimen holding the other two clones it regrows from its share at diagnosis
+that under a regimen holding the other two clones it regrows from its share at the start
 (Goldie–Coldman-type pre-existing resistance; review refs 312, 313; S75). Each intracellular
 factor relaxes to a target set by IKZF activity ``A = (IKZF1 + IKZF3) / 2``::
 
@@ -32,7 +32,6 @@ from imidsim.modules.crbn import substrate
 from imidsim.modules.motifs import relax
 
 _relax = partial(relax, gain="synthesis", loss="decay")
-
 
 
 @dataclass(frozen=True)
@@ -123,9 +122,9 @@ def tumour_module() -> Module:
         n, k, label = clone.burden, clone.programme, clone.label
         species.append(Species(n, "1", f"patient.tumour_burden0 * {clone.share}",
                                f"tumour burden of the {label} (1 = total burden at baseline)"))
-        immune = ("immune_kill_patient" if clone.sensitivity == "patient.kill_sensitivity"
-                  else f"immune_kill_{clone.key}")
-        if immune != "immune_kill_patient":
+        immune = "immune_kill_patient"
+        if clone.sensitivity != "patient.kill_sensitivity":
+            immune = f"immune_kill_{clone.key}"
             assigns.append(Assignment(
                 immune, f"pos(immune_kill_baseline + {clone.sensitivity}"
                 " * (immune_kill - immune_kill_baseline))", "1/h",
