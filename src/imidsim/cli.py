@@ -19,6 +19,7 @@ from imidsim.scheduler_text import SCHEDULER_HELP, check_scheduler
 
 if TYPE_CHECKING:
     from imidsim.trials.spec import TrialSpec
+    from imidsim.trials.validate import Scorecard
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,
@@ -347,29 +348,18 @@ def validate(
     """Run every trial spec and print the scorecard (PFS +/-25 %, ORR +/-10 pts, HR in CI)."""
     from rich.table import Table
 
-    from imidsim.progress import patient_progress
-    from imidsim.trials.validate import find_specs, load_specs, planned_patients
-    from imidsim.trials.validate import validate as run_validation
+    from imidsim.trials.validate import find_specs, load_specs
 
     if n_per_arm < 1:
         raise InputError(f"--n-per-arm: {n_per_arm} is not valid; expected a positive number")
     trials = load_specs(find_specs(specs, only))
     cap = None if published_n else n_per_arm
     if seeds is not None:
-        _validate_seeds(trials, cap, _seed_list(seeds), as_json, out)
+        _validate_seeds(_scorecards(trials, cap, _seed_list(seeds)), cap, as_json, out)
         return
-    with patient_progress() as progress:
-        bar = progress.add_task("validating", total=planned_patients(trials, cap))
-        card = run_validation(
-            trials, n_per_arm=cap, seed=seed,
-            on_trial=lambda name: progress.update(bar, description=name),
-            on_shard=lambda shard: progress.advance(bar, shard.size))
+    card = _scorecards(trials, cap, [seed])[0]
     data = card.as_dict()
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "scorecard.json").write_text(json.dumps(data, indent=2))
-    if as_json:
-        print(json.dumps(data, indent=2))
+    if _write_json(data, out, "scorecard.json", as_json):
         return
     size = "published N per arm" if published_n else f"<= {n_per_arm} patients per arm"
     table = Table(title=f"Validation scorecard (seed {seed}, {size})")
@@ -399,30 +389,46 @@ def _seed_list(text: str) -> list[int]:
     return out
 
 
-def _validate_seeds(trials: list[TrialSpec], cap: int | None, seeds: list[int], as_json: bool,
-                    out: Path | None) -> None:
-    """``validate --seeds``: the scorecard at several seeds and how often each check passes."""
-    from rich.table import Table
-
+def _scorecards(trials: list[TrialSpec], cap: int | None, seeds: list[int]) -> list[Scorecard]:
+    """Run the scorecard once per seed under one progress bar."""
     from imidsim.progress import patient_progress
-    from imidsim.trials.validate import planned_patients, seed_summary
+    from imidsim.trials.validate import planned_patients
     from imidsim.trials.validate import validate as run_validation
 
     cards = []
     with patient_progress() as progress:
         bar = progress.add_task("validating", total=planned_patients(trials, cap) * len(seeds))
         for seed in seeds:
+            label = f"seed {seed}: " if len(seeds) > 1 else ""
             cards.append(run_validation(
                 trials, n_per_arm=cap, seed=seed,
-                on_trial=lambda name, s=seed: progress.update(bar, description=f"seed {s}: {name}"),
+                on_trial=lambda name, pre=label: progress.update(bar, description=pre + name),
                 on_shard=lambda shard: progress.advance(bar, shard.size)))
-    data = seed_summary(cards)
+    return cards
+
+
+def _write_json(data: dict[str, object], out: Path | None, filename: str, as_json: bool) -> bool:
+    """Write ``data`` to ``out/filename`` (if ``out``) and print it (if ``as_json``); returns
+    whether it was printed, i.e. whether the caller is done."""
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "scorecard_seeds.json").write_text(json.dumps(data, indent=2))
+        (out / filename).write_text(json.dumps(data, indent=2))
     if as_json:
         print(json.dumps(data, indent=2))
+    return as_json
+
+
+def _validate_seeds(cards: list[Scorecard], cap: int | None, as_json: bool,
+                    out: Path | None) -> None:
+    """``validate --seeds``: the scorecard at several seeds and how often each check passes."""
+    from rich.table import Table
+
+    from imidsim.trials.validate import seed_summary
+
+    data = seed_summary(cards)
+    if _write_json(data, out, "scorecard_seeds.json", as_json):
         return
+    seeds = data["seeds"]
     size = "published N per arm" if cap is None else f"<= {cap} patients per arm"
     table = Table(title=f"Validation scorecard over seeds {seeds} ({size})")
     for col in ("trial", "arm", "check", "published", "target", "simulated (per seed)",
