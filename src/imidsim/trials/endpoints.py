@@ -5,6 +5,13 @@ assessment. Progression is the first assessment meeting the progression rule (IM
 +0.5 g/dL over the nadir; Lugano/iwCLL: +50%); a patient without progression is censored at
 the earlier of the end of follow-up and a random dropout time. Death without progression is
 not modelled (PFS here is time to progression).
+
+Best response counts only the assessments a trial would have: after baseline, before
+progression and not after the patient left the study (a response reached after dropout is
+not the trial's). IMWG requires every response category to be confirmed by two consecutive
+assessments (Kumar et al., Lancet Oncol 2016): a patient's myeloma response at an assessment is
+the worse of that assessment and the next one. Lugano needs no confirmation (a single
+assessment); iwCLL's two-month persistence is not applied (the CLL specs assess every 3 months).
 """
 
 from __future__ import annotations
@@ -53,6 +60,17 @@ class ArmEndpoints:
                 "progression_events": int(self.event.sum())}
 
 
+CONFIRMATIONS = {"mprotein": 2}  # consecutive assessments a response must hold (IMWG 2016)
+
+
+def best_confirmed(kind: str, cats: list[str]) -> str:
+    """Best response over assessment categories ``cats`` (in time order), each response held
+    for the criteria's number of consecutive assessments (a shorter run counts as SD)."""
+    k = CONFIRMATIONS.get(kind, 1)
+    held = [max(cats[j:j + k], key=ORDER.index) for j in range(len(cats) - k + 1)]
+    return min(held, key=ORDER.index) if held else "SD"
+
+
 def patient_endpoints(kind: str, t_days: np.ndarray, readout: np.ndarray,
                       assess_every_days: float, censor_day: float) -> tuple[str, float, bool]:
     """(best response, PFS months, progressed?) for one patient's readout trajectory."""
@@ -61,12 +79,14 @@ def patient_endpoints(kind: str, t_days: np.ndarray, readout: np.ndarray,
     idx = idx[idx < len(t_days)]
     values, times = readout[idx], t_days[idx]
     base = float(values[0])
-    cats = [categorise(kind, base, float(v)) for v in values[1:]] or ["SD"]
-    best = min(cats, key=ORDER.index)
     i_prog = progression_index(kind, values)
+    stop = int(np.searchsorted(times, censor_day, side="right"))
+    if i_prog is not None:
+        stop = min(stop, i_prog)
+    best = best_confirmed(kind, [categorise(kind, base, float(v)) for v in values[1:stop]])
     if i_prog is not None and times[i_prog] <= censor_day:
-        if best == "SD" and np.argmin(values) == 0:
-            best = "PD"
+        if best == "SD" and np.argmin(values[:i_prog]) == 0:
+            best = "PD"  # progressed without ever falling below baseline
         return best, float(times[i_prog]) / DAYS_PER_MONTH, True
     return best, float(censor_day) / DAYS_PER_MONTH, False
 
