@@ -497,6 +497,7 @@ def bench_trial(
         raise InputError(f"--n-per-arm: {n_per_arm} is not valid; expected a positive number")
     if not 1 <= months <= 120:
         raise InputError(f"--months: {months} is not valid; expected 1 to 120 months")
+    check_scheduler(scheduler)  # before the warm-up, not after it
     res = run_trial_benchmark(spec, n_per_arm, months, scheduler=scheduler)
     if as_json:
         print(json.dumps(res, indent=2))

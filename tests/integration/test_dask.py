@@ -114,3 +114,21 @@ def test_knockout_experiment_on_workers_equals_in_process(cluster: str) -> None:
     assert 0.0 < tcells.retained_pct < 100.0
     assert [r.as_dict() for r in knockout_table(sc, ["crbn", "tcells"], scheduler=cluster)] \
         == [r.as_dict() for r in rows]
+
+
+def test_bench_trial_refuses_a_bad_scheduler_before_its_warm_up(monkeypatch) -> None:
+    """``imidsim bench-trial --scheduler dask`` is an error naming the option, raised before
+    the benchmark (and its warm-up simulation) starts."""
+    from typer.testing import CliRunner
+
+    import imidsim.trials.benchmark as benchmark
+    from imidsim.cli import app
+
+    def never(*args, **kwargs):
+        raise AssertionError("the benchmark ran with an invalid --scheduler")
+
+    monkeypatch.setattr(benchmark, "run_trial_benchmark", never)
+    res = CliRunner().invoke(app, ["bench-trial", "--scheduler", "dask"])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, InputError)
+    assert "--scheduler: 'dask' is not valid" in str(res.exception)
