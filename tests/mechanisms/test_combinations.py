@@ -160,6 +160,24 @@ def test_escape_clone_with_full_kill_factor_is_the_crbn_low_clone() -> None:
     np.testing.assert_allclose(ratio, 0.2, rtol=1e-9)
 
 
+def test_escape_clone_sensitivity_is_its_own_not_the_patients() -> None:
+    """The escape clone carries the lesions that the patient's kill sensitivity stands for, so
+    that sensitivity scales the other clones' treatment kills but not the escape clone's: with
+    kill factor 1, a patient twice as sensitive loses the CRBN-low clone faster while the escape
+    clone follows exactly the trajectory of a patient of sensitivity 1."""
+    drd = regimen("DRd", 28, 3, RD, DARA[:1])
+    pars = {"tumour.escape_kill_factor": 1.0}
+    base = {"resistant_fraction": 0.05, "escape_fraction": 0.01}
+    typical = sim(drd, "myeloma", 84, patient={**base, "kill_sensitivity": 1.0}, parameters=pars)
+    high = sim(drd, "myeloma", 84, patient={**base, "kill_sensitivity": 2.0}, parameters=pars)
+    assert high.series("N_TumR")[-1] < 0.9 * typical.series("N_TumR")[-1]
+    ratio = high.series("N_TumX") / typical.series("N_TumX")
+    # the clone's own equation is unchanged; the shared terms (capacity brake, immune state,
+    # antibody target load) follow the smaller burden, so the match is close, not exact
+    np.testing.assert_allclose(ratio, 1.0, rtol=0.05)
+    assert (high.series("N_TumX") / high.series("N_TumR"))[-1] > 1.1 * 0.2
+
+
 def test_c3_lenalidomide_enhances_car_t() -> None:
     """C3 (refs 207, 208, 73): lenalidomide enhances CAR-T expansion, cytotoxicity and tumour
     control."""

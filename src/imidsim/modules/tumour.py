@@ -4,8 +4,10 @@ Two subclones — drug-sensitive (``TumS``) and CRBN-low resistant (``TumR``) �
 programme and differ in CRBN, so relapse emerges from selection. A third, small escape clone
 (``TumX``) stands for the subclone that eventually escapes continuous therapy: it runs the
 CRBN-low programme (IMiD-insensitive, the commonest IMiD escape, review ref 312) and keeps only
-a fraction ``tumour.escape_kill_factor`` of every other treatment-induced death (glucocorticoid,
-proteasome inhibitor and chemotherapy, antibody, CAR-T and treatment-driven immune killing), so
+a fraction ``tumour.escape_kill_factor`` of a typical clone's every other treatment-induced death
+(glucocorticoid, proteasome inhibitor and chemotherapy, antibody, CAR-T and treatment-driven
+immune killing) — not scaled by the patient's kill sensitivity, which stands for the lesions
+this clone already carries — so
 that under a regimen holding the other two clones it regrows from its share at the start
 (Goldie–Coldman-type pre-existing resistance; review refs 312, 313; S75). Each intracellular
 factor relaxes to a target set by IKZF activity ``A = (IKZF1 + IKZF3) / 2``::
@@ -49,7 +51,7 @@ class Clone:
         return f"N_{self.key}"
 
 
-ESCAPE_SENSITIVITY = "patient.kill_sensitivity * tumour.escape_kill_factor"
+ESCAPE_SENSITIVITY = "tumour.escape_kill_factor"  # the clone's own, not the patient's
 CLONES = (
     Clone("TumS", "sensitive clone",
           "pos(1 - patient.resistant_fraction - patient.escape_fraction)", "TumS",
