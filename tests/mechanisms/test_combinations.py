@@ -174,7 +174,8 @@ def test_escape_clone_sensitivity_is_its_own_not_the_patients() -> None:
     ratio = high.series("N_TumX") / typical.series("N_TumX")
     # the clone's own equation is unchanged; the shared terms (capacity brake, immune state,
     # antibody target load) follow the smaller burden, so the match is close, not exact
-    np.testing.assert_allclose(ratio, 1.0, rtol=0.05)
+    # (0.13 % apart at most, measured; the CRBN-low clone ends 54 % lower)
+    np.testing.assert_allclose(ratio, 1.0, rtol=0.01)
     assert (high.series("N_TumX") / high.series("N_TumR"))[-1] > 1.1 * 0.2
 
 
