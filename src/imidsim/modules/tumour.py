@@ -7,9 +7,9 @@ CRBN-low programme (IMiD-insensitive, the commonest IMiD escape, review ref 312)
 a fraction ``tumour.escape_kill_factor`` of a typical clone's every other treatment-induced death
 (glucocorticoid, proteasome inhibitor and chemotherapy, antibody, CAR-T and treatment-driven
 immune killing) — not scaled by the patient's kill sensitivity, which stands for the lesions
-this clone already carries — so
-that under a regimen holding the other two clones it regrows from its share at the start
-(Goldie–Coldman-type pre-existing resistance; review refs 312, 313; S75). Each intracellular
+this clone already carries — so that under a regimen holding the other two clones it regrows
+from its share at the start (Goldie–Coldman-type pre-existing resistance; review refs 312, 313;
+S75). Each intracellular
 factor relaxes to a target set by IKZF activity ``A = (IKZF1 + IKZF3) / 2``::
 
     c-Myc  -> f(A; K_myc)                      (fast: protein half-life ~25 min)
