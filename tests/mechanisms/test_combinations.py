@@ -156,7 +156,7 @@ def test_escape_clone_with_full_kill_factor_is_the_crbn_low_clone() -> None:
     r = sim(drd, "myeloma", 84, patient={"resistant_fraction": 0.05, "escape_fraction": 0.01},
             parameters={"tumour.escape_kill_factor": 1.0})
     ratio = r.series("N_TumX") / r.series("N_TumR")
-    assert r.series("N_TumR")[-1] < 0.9 * r.series("N_TumR")[0]  # the regimen acts on it
+    assert r.series("N_TumR")[-1] < 0.75 * r.series("N_TumR")[0]  # acts on it (0.57 measured)
     np.testing.assert_allclose(ratio, 0.2, rtol=1e-9)
 
 
@@ -170,13 +170,13 @@ def test_escape_clone_sensitivity_is_its_own_not_the_patients() -> None:
     base = {"resistant_fraction": 0.05, "escape_fraction": 0.01}
     typical = sim(drd, "myeloma", 84, patient={**base, "kill_sensitivity": 1.0}, parameters=pars)
     high = sim(drd, "myeloma", 84, patient={**base, "kill_sensitivity": 2.0}, parameters=pars)
-    assert high.series("N_TumR")[-1] < 0.9 * typical.series("N_TumR")[-1]
+    assert high.series("N_TumR")[-1] < 0.6 * typical.series("N_TumR")[-1]  # 0.46 measured
     ratio = high.series("N_TumX") / typical.series("N_TumX")
     # the clone's own equation is unchanged; the shared terms (capacity brake, immune state,
     # antibody target load) follow the smaller burden, so the match is close, not exact
     # (0.13 % apart at most, measured; the CRBN-low clone ends 54 % lower)
     np.testing.assert_allclose(ratio, 1.0, rtol=0.01)
-    assert (high.series("N_TumX") / high.series("N_TumR"))[-1] > 1.1 * 0.2
+    assert (high.series("N_TumX") / high.series("N_TumR"))[-1] > 1.5 * 0.2  # 0.44 measured
 
 
 def test_c3_lenalidomide_enhances_car_t() -> None:
