@@ -328,7 +328,8 @@ class Simulation:
             "disease": self.disease.name,
             "model_structure": self.model.structure_digest(),
             "parameter_set": self.parameters.digest(),
-            "solver": {"method": "DOPRI5 (numba), closed-form linear PK", "rtol": s.rtol,
+            "solver": {"method": "DOPRI5 (numba) with an integrating factor for fast "
+                                  "first-order losses, closed-form linear PK", "rtol": s.rtol,
                        "atol": s.atol, "hmax_h": s.hmax_h},
             "n_species": len(self.model.species),
             "n_parameters": len(self.model.parameter_names),

@@ -25,10 +25,39 @@ The ODE state is integrated by an adaptive DOPRI5 step (first-same-as-last) with
 step-size control and the starting-step estimate of Hairer, Nørsett & Wanner (Solving ODEs I,
 2nd ed., section II.4 and the code DOPRI5; its PI stabilisation ``BETA`` is available but off);
 the starting estimate is used again after every dose given, where the solution has a kink or
-a jump, instead of carrying the step size across it. Output times are filled from the 4th-order
-continuous extension; the stored species (``ykeep``), drug concentrations (``ckeep``) and
-observables (``okeep``, evaluated at each output time) are chosen by the caller, so large
-batches need not keep every species.
+a jump, instead of carrying the step size across it.
+
+Fast first-order losses get an integrating factor. The model's fast losses (a CRBN substrate
+under a degrader, c-Myc: up to ~2.4 /h) are read at each step's start (``rhs_lam``: ``lam_i``,
+the loss per unit of species ``i``). For a species with ``lam_i h > lamh_min`` (0.2 by
+default; infinity turns the factor off) and ``lam_i <= LAM_MAX`` the step
+integrates, instead of ``x``, the exact transform ``u = exp(lam_i tau) (x - s_i)``, ``tau`` the
+time into the step, where the shift ``s_i = x0 + f_i(x0) / lam_i`` is where the frozen linear
+decay would settle. Then ``u' = exp(lam_i tau) (f_i(x) + lam_i (x - s_i))`` carries only what
+the linearisation misses and is zero at the step's start: a Lawson (integrating-factor)
+Runge–Kutta step with an equilibrium shift. It is the same DOPRI5 applied to ``u`` (error
+estimate mapped back to ``x`` by ``exp(-lam_i h)``), so the accuracy control is unchanged;
+``lam_i`` only decides how the work is split, never the solution.
+
+Where it pays, measured: after each oral dose a substrate relaxes towards a target that the
+drug's absorption moves within hours, and plain DOPRI5 resolved that transient in short steps
+(CK1alpha and c-Myc set its error on 98 % of accepted steps). With the factor, accepted steps
+per patient fall by 27 % on the DRd benchmark (31.2k to 22.7k over 2 years, 400 patients),
+and a test substrate degraded at up to 2.4 /h by a daily, decaying driver takes 3.4 times
+fewer steps. Where it does not: a fast relaxation towards a target that moves smoothly
+(``x' = k (A - x)``) can take more steps than plain DOPRI5 (1.3 times at k = 1.7 /h, 2.8
+times at 20 /h), because the error estimate of the transformed step is conservative there
+(the result is more accurate than asked). Losses faster than ``LAM_MAX`` therefore stay plain
+DOPRI5; the model's fastest is ~2.8 /h (daratumumab's central compartment after a dose). The
+threshold 0.2 is the measured best: at 0.3 a species held by accuracy at ``lam h`` just
+below it never gets the factor that would lengthen its steps (the test substrate: 1,709
+steps instead of 503), and at 0.1 the extra exponentials cost more than the steps saved.
+
+Steps end exactly on output times (and on events), so every stored value is a full step's
+5th-order solution; no interpolant is needed, which matters for the transformed species, whose
+interpolant in ``u`` amplifies errors by ``exp(lam_i h)``. The stored species (``ykeep``),
+drug concentrations (``ckeep``) and observables (``okeep``, evaluated at each output time) are
+chosen by the caller, so large batches need not keep every species.
 
 Status codes: 0 ok, 1 too many steps, 2 step size underflow, 3 non-finite state.
 Per-patient statistics ``stats``: accepted steps, rejected steps, right-hand-side evaluations.
@@ -46,6 +75,10 @@ if "rhs" not in globals():  # pragma: no cover - replaced by the generated model
         dy[:] = 0.0
 
     @njit(cache=False)
+    def rhs_lam(t, y, p, c, dy, lam):
+        dy[:] = 0.0
+
+    @njit(cache=False)
     def observe(t, y, p, c, out):
         out[:] = 0.0
 
@@ -56,6 +89,8 @@ FAC_DOWN = 0.2  # the step shrinks at most 5x ...
 FAC_UP = 10.0  # ... and grows at most 10x per step
 BETA = 0.0  # PI (Lund) stabilisation: 0.04 in DOPRI5; off here, 7% fewer steps on the model
 EXPO1 = 0.2 - BETA * 0.75
+LAMH_MAX = 300.0  # cap on loss rate x step: exp(-300) is far from underflow
+LAM_MAX = 10.0  # 1/h: faster losses stay plain DOPRI5 (see the module docstring)
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
@@ -135,18 +170,61 @@ def _conc_stage(act, i, terms, cfix, c):
 
 
 @njit(cache=True, fastmath={"reassoc", "contract", "nsz"}, error_model="numpy")
-def _error_norm(h, k1, k3, k4, k5, k6, k7, y, y1, rtol, atol):
-    """DOPRI5's scaled RMS error estimate of a step. The sum may be reassociated (vectorised):
-    it only decides acceptance and the next step size, and is the same code for every model
-    variant, so variants still agree bit for bit."""
+def _error_norm(h, k1, k3, k4, k5, k6, k7, y, y1, w, rtol, atol):
+    """DOPRI5's scaled RMS error estimate of a step; ``w`` maps each species' error to the
+    original variables (the integrating factor at the step's end, 1 without one). The sum may
+    be reassociated (vectorised): it only decides acceptance and the next step size, and is
+    the same code for every model variant, so variants still agree bit for bit."""
     ns = y.shape[0]
     err = 0.0
     for i in range(ns):
-        e = h * (71.0 / 57600.0 * k1[i] - 71.0 / 16695.0 * k3[i] + 71.0 / 1920.0 * k4[i]
-                 - 17253.0 / 339200.0 * k5[i] + 22.0 / 525.0 * k6[i] - 1.0 / 40.0 * k7[i])
+        e = w[i] * h * (71.0 / 57600.0 * k1[i] - 71.0 / 16695.0 * k3[i]
+                        + 71.0 / 1920.0 * k4[i] - 17253.0 / 339200.0 * k5[i]
+                        + 22.0 / 525.0 * k6[i] - 1.0 / 40.0 * k7[i])
         sc = atol + rtol * max(abs(y[i]), abs(y1[i]))
         err += (e / sc) * (e / sc)
     return math.sqrt(err / ns)
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _factors(h, lam, sidx, nst, f1raw, y, k1, L, E, S, X0):
+    """Set up one step attempt for the stiff species ``sidx[:nst]``: ``L`` the loss rate taken
+    out (capped so that ``L h <= LAMH_MAX``), ``E[j] = exp(-L c_j h)`` at the stage times
+    c = 0.2, 0.3, 0.8, 8/9, 1, the shift ``S = x0 + f(x0) / L``; ``y`` becomes the transformed
+    start ``u0 = x0 - S`` (``x0`` kept in ``X0``) and ``k1`` its derivative ``u0' = 0``."""
+    for j in range(nst):
+        i = sidx[j]
+        lj = min(lam[i], LAMH_MAX / h)
+        lh = lj * h
+        q = math.exp(-0.1 * lh)
+        q2 = q * q
+        q8 = (q2 * q2) * (q2 * q2)
+        L[j] = lj
+        E[0, j] = q2
+        E[1, j] = q2 * q
+        E[2, j] = q8
+        E[3, j] = math.exp(-(8.0 / 9.0) * lh)
+        E[4, j] = q8 * q2
+        X0[j] = y[i]
+        S[j] = y[i] + f1raw[j] / lj
+        y[i] = y[i] - S[j]
+        k1[i] = 0.0
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _to_stage(stage, sidx, nst, E, S, ytmp):
+    """Stage values of the stiff species back to the model's variables: ``x = S + E u``."""
+    for j in range(nst):
+        ytmp[sidx[j]] = S[j] + E[stage, j] * ytmp[sidx[j]]
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _from_stage(stage, sidx, nst, L, E, S, ytmp, k):
+    """Stage derivatives of the stiff species in the transformed variables:
+    ``u' = (f(x) + L (x - S)) / E``."""
+    for j in range(nst):
+        i = sidx[j]
+        k[i] = (k[i] + L[j] * (ytmp[i] - S[j])) / E[stage, j]
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
@@ -163,8 +241,9 @@ def _store(iout, t, y, p, c, ykeep, ckeep, okeep, obs_buf, out_y, out_c, out_obs
 
 @njit(cache=True, fastmath={"contract"}, error_model="numpy")
 def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr, rule_levels,
-                  rule_nlev, act, lam, vec, vinv, scale, cfix, t_out, rtol, atol, hmax, ykeep,
-                  ckeep, okeep, out_y, out_c, out_obs, held_count, level_out, obs_buf, stats):
+                  rule_nlev, act, lam, vec, vinv, scale, cfix, t_out, rtol, atol, hmax, lamh_min,
+                  ykeep, ckeep, okeep, out_y, out_c, out_obs, held_count, level_out, obs_buf,
+                  stats):
     ns = y0.shape[0]
     nd = lam.shape[0]
     nt = t_out.shape[0]
@@ -172,7 +251,6 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr
     y = y0.copy()
     y1 = np.empty(ns)
     ytmp = np.empty(ns)
-    yout = np.empty(ns)
     k1 = np.empty(ns)
     k2 = np.empty(ns)
     k3 = np.empty(ns)
@@ -180,6 +258,20 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr
     k5 = np.empty(ns)
     k6 = np.empty(ns)
     k7 = np.empty(ns)
+    # Integrating factor: loss rates at the step's start (loss) and end (loss7), the stiff
+    # species (sidx[:nst]) with their raw derivatives at both ends, rates taken out (L), decay
+    # factors (E), shifts (S), start values (X0) and error weights (w).
+    loss = np.zeros(ns)
+    loss7 = np.zeros(ns)
+    sidx = np.zeros(ns, np.int64)
+    nst = 0
+    f1raw = np.empty(ns)
+    f7raw = np.empty(ns)
+    L = np.empty(ns)
+    E = np.empty((5, ns))
+    w = np.ones(ns)
+    S = np.empty(ns)
+    X0 = np.empty(ns)
     c = np.zeros(nd)
     coef = np.zeros((nd, 3))
     terms = np.zeros((nd, 3, 5))
@@ -235,7 +327,7 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr
         t0 = t
         _pk_coeffs(act, pkx, vec, vinv, scale, coef)
         _conc(act, t, t0, lam, coef, cfix, c)
-        rhs(t, y, p, c, k1)
+        rhs_lam(t, y, p, c, k1, loss)
         nfev += 1
         if h == 0.0:
             # Starting step (Hairer's HINIT): from the sizes of y, y' and an estimate of y''.
@@ -270,42 +362,77 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr
                 return 1
             if h > hmax:
                 h = hmax
+            # End exactly on the next output time or event (``last``: this step reaches it).
             last = False
-            if t + 1.01 * h >= t_seg:
-                h = t_seg - t
+            t_stop = t_seg
+            if iout < nt and t_out[iout] < t_stop:
+                t_stop = t_out[iout]
+            if t + 1.01 * h >= t_stop:
+                h = t_stop - t
                 last = True
+            # The stiff species of this attempt; k1 holds raw derivatives here.
+            nst = 0
+            for i in range(ns):
+                if loss[i] * h > lamh_min and loss[i] <= LAM_MAX:
+                    sidx[nst] = i
+                    f1raw[nst] = k1[i]
+                    nst += 1
+            _factors(h, loss, sidx, nst, f1raw, y, k1, L, E, S, X0)
             for i in range(ns):
                 ytmp[i] = y[i] + h * 0.2 * k1[i]
+            _to_stage(0, sidx, nst, E, S, ytmp)
             _stage_terms(act, t - t0, h, lam, coef, terms)
             _conc_stage(act, 0, terms, cfix, c)
             rhs(t + 0.2 * h, ytmp, p, c, k2)
+            _from_stage(0, sidx, nst, L, E, S, ytmp, k2)
             for i in range(ns):
                 ytmp[i] = y[i] + h * (3.0 / 40.0 * k1[i] + 9.0 / 40.0 * k2[i])
+            _to_stage(1, sidx, nst, E, S, ytmp)
             _conc_stage(act, 1, terms, cfix, c)
             rhs(t + 0.3 * h, ytmp, p, c, k3)
+            _from_stage(1, sidx, nst, L, E, S, ytmp, k3)
             for i in range(ns):
                 ytmp[i] = y[i] + h * (44.0 / 45.0 * k1[i] - 56.0 / 15.0 * k2[i]
                                       + 32.0 / 9.0 * k3[i])
+            _to_stage(2, sidx, nst, E, S, ytmp)
             _conc_stage(act, 2, terms, cfix, c)
             rhs(t + 0.8 * h, ytmp, p, c, k4)
+            _from_stage(2, sidx, nst, L, E, S, ytmp, k4)
             for i in range(ns):
                 ytmp[i] = y[i] + h * (19372.0 / 6561.0 * k1[i] - 25360.0 / 2187.0 * k2[i]
                                       + 64448.0 / 6561.0 * k3[i] - 212.0 / 729.0 * k4[i])
+            _to_stage(3, sidx, nst, E, S, ytmp)
             _conc_stage(act, 3, terms, cfix, c)
             rhs(t + 8.0 / 9.0 * h, ytmp, p, c, k5)
+            _from_stage(3, sidx, nst, L, E, S, ytmp, k5)
             for i in range(ns):
                 ytmp[i] = y[i] + h * (9017.0 / 3168.0 * k1[i] - 355.0 / 33.0 * k2[i]
                                       + 46732.0 / 5247.0 * k3[i] + 49.0 / 176.0 * k4[i]
                                       - 5103.0 / 18656.0 * k5[i])
+            _to_stage(4, sidx, nst, E, S, ytmp)
             _conc_stage(act, 4, terms, cfix, c)
             rhs(t + h, ytmp, p, c, k6)
+            _from_stage(4, sidx, nst, L, E, S, ytmp, k6)
             for i in range(ns):
                 y1[i] = y[i] + h * (35.0 / 384.0 * k1[i] + 500.0 / 1113.0 * k3[i]
                                     + 125.0 / 192.0 * k4[i] - 2187.0 / 6784.0 * k5[i]
                                     + 11.0 / 84.0 * k6[i])
-            rhs(t + h, y1, p, c, k7)
+            for j in range(nst):
+                i = sidx[j]
+                y1[i] = S[j] + E[4, j] * y1[i]
+                w[i] = E[4, j]
+                y[i] = X0[j]
+            rhs_lam(t + h, y1, p, c, k7, loss7)
+            for j in range(nst):
+                i = sidx[j]
+                f7raw[j] = k7[i]
+            _from_stage(4, sidx, nst, L, E, S, y1, k7)
             nfev += 6
-            err = _error_norm(h, k1, k3, k4, k5, k6, k7, y, y1, rtol, atol)
+            err = _error_norm(h, k1, k3, k4, k5, k6, k7, y, y1, w, rtol, atol)
+            for j in range(nst):  # back to raw derivatives at the step's start
+                i = sidx[j]
+                k1[i] = f1raw[j]
+                w[i] = 1.0
             if not math.isfinite(err):
                 nreject += 1
                 if h < 1e-12:
@@ -318,31 +445,19 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr
                 continue
             fac11 = err ** EXPO1
             if err <= 1.0:
-                # Accepted: dense output for every requested time inside (t, t + h].
                 naccept += 1
-                t_new = t_seg if last else t + h
-                while iout < nt and t_out[iout] <= t_new:
-                    th = (t_out[iout] - t) / h
-                    th1 = 1.0 - th
-                    for i in range(ns):
-                        ydiff = y1[i] - y[i]
-                        bspl = h * k1[i] - ydiff
-                        r5 = h * (-12715105075.0 / 11282082432.0 * k1[i]
-                                  + 87487479700.0 / 32700410799.0 * k3[i]
-                                  - 10690763975.0 / 1880347072.0 * k4[i]
-                                  + 701980252875.0 / 199316789632.0 * k5[i]
-                                  - 1453857185.0 / 822651844.0 * k6[i]
-                                  + 69997945.0 / 29380423.0 * k7[i])
-                        yout[i] = y[i] + th * (ydiff + th1 * (
-                            bspl + th * ((ydiff - h * k7[i] - bspl) + th1 * r5)))
-                    _conc(act, t_out[iout], t0, lam, coef, cfix, c)
-                    _store(iout, t_out[iout], yout, p, c, ykeep, ckeep, okeep, obs_buf, out_y,
-                           out_c, out_obs)
-                    iout += 1
-                t = t_new
+                t = t_stop if last else t + h
                 for i in range(ns):
                     y[i] = y1[i]
                     k1[i] = k7[i]
+                    loss[i] = loss7[i]
+                for j in range(nst):
+                    k1[sidx[j]] = f7raw[j]
+                while iout < nt and t_out[iout] == t:  # a full step's solution, no interpolant
+                    _conc(act, t, t0, lam, coef, cfix, c)
+                    _store(iout, t, y, p, c, ykeep, ckeep, okeep, obs_buf, out_y, out_c,
+                           out_obs)
+                    iout += 1
                 # PI controller: new/old step ratio from this and the last accepted error.
                 fac = fac11 / facold ** BETA
                 fac = max(1.0 / FAC_UP, min(1.0 / FAC_DOWN, fac / SAFE))
@@ -374,8 +489,8 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr
 @njit(cache=True, parallel=True, error_model="numpy")
 def integrate_batch(y0, P, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr,
                     rule_levels, rule_nlev, act, lam, vec, vinv, scale, cfix, t_out, rtol, atol,
-                    hmax, ykeep, ckeep, okeep, out_y, out_c, out_obs, status, held_count,
-                    level_out, n_obs, stats):
+                    hmax, lamh_min, ykeep, ckeep, okeep, out_y, out_c, out_obs, status,
+                    held_count, level_out, n_obs, stats):
     """Integrate every patient (rows of ``y0`` and ``P``) in parallel."""
     n = y0.shape[0]
     for i in prange(n):
@@ -383,8 +498,8 @@ def integrate_batch(y0, P, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_t
         status[i] = integrate_one(y0[i], P[i], ev_t[i], ev_d[i], ev_amt[i], ev_cmt[i],
                                   ev_rule[i], rule_obs, rule_thr, rule_levels, rule_nlev, act,
                                   lam[i], vec[i], vinv[i], scale[i], cfix[i], t_out, rtol, atol,
-                                  hmax, ykeep, ckeep, okeep, out_y[i], out_c[i], out_obs[i],
-                                  held_count[i], level_out[i], obs_buf, stats[i])
+                                  hmax, lamh_min, ykeep, ckeep, okeep, out_y[i], out_c[i],
+                                  out_obs[i], held_count[i], level_out[i], obs_buf, stats[i])
 
 
 @njit(cache=True, parallel=True, error_model="numpy")

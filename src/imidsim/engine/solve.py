@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -12,6 +13,7 @@ from imidsim.errors import SolverError
 from imidsim.pk.linear import N_CMT, LinearPK
 
 SPECIALIZE_MIN_PATIENTS = 64  # batches this large run the variant compiled for their drugs
+INTEGRATING_FACTOR_MIN = 0.2  # loss rate x step above which a species' loss is taken out exactly
 
 STATUS_TEXT = {
     1: "too many steps: the model is stiff or a rate is huge; check parameter overrides "
@@ -173,7 +175,8 @@ def solve_batch(cm: CompiledModel, P: np.ndarray, plan: DosingPlan, t_out_h: np.
                 rtol: float = 1e-6, atol: float = 1e-9, hmax: float = 24.0,
                 observables: bool | Sequence[int] = True, species: bool | Sequence[int] = True,
                 inputs: bool | Sequence[int] = True, raise_on_failure: bool = True,
-                specialize: bool | None = None) -> BatchSolution:
+                specialize: bool | None = None, integrating_factor: bool = True
+                ) -> BatchSolution:
     """Integrate every row of ``P`` (n, n_params) and return states at ``t_out_h``.
 
     ``species``, ``inputs`` (drug concentrations) and ``observables`` choose what is stored at
@@ -183,6 +186,8 @@ def solve_batch(cm: CompiledModel, P: np.ndarray, plan: DosingPlan, t_out_h: np.
     does not use folded away and the exponents it holds fixed written as literals (bit for bit
     the same results, two to three times as fast); by default batches of at least
     ``SPECIALIZE_MIN_PATIENTS`` do, since a new variant costs one compilation (then cached).
+    ``integrating_factor`` takes fast first-order losses out of the step exactly (see
+    ``kernel_template.py``); off, every species is plain DOPRI5 (for comparisons).
     """
     P = np.ascontiguousarray(P, float)
     n, ns = P.shape[0], len(cm.model.species)
@@ -216,8 +221,9 @@ def solve_batch(cm: CompiledModel, P: np.ndarray, plan: DosingPlan, t_out_h: np.
                        arr(plan.rule_thr, dtype=float), arr(plan.rule_levels, dtype=float),
                        arr(plan.rule_nlev), act, arr(plan.lam), arr(plan.vec),
                        arr(plan.vinv), arr(plan.scale), arr(plan.cfix), t_out, float(rtol),
-                       float(atol), float(hmax), ykeep, ckeep, okeep, y, c, obs, status, held,
-                       level, max(na, 1), stats)
+                       float(atol), float(hmax),
+                       INTEGRATING_FACTOR_MIN if integrating_factor else math.inf, ykeep, ckeep,
+                       okeep, y, c, obs, status, held, level, max(na, 1), stats)
     if raise_on_failure and np.any(status != 0):
         i = int(np.flatnonzero(status)[0])
         raise SolverError(f"integration failed for patient {i}: "
