@@ -224,9 +224,7 @@ def loss_rates(model: Model) -> dict[str, Expr]:
 
 def generate_source(model: Model, zero_inputs: frozenset[str] = frozenset(),
                     fixed: Mapping[str, float] | None = None) -> str:
-    """Python source of the model's numba functions (without the kernel): ``init``, ``rhs``,
-    ``rhs_lam`` (the same right-hand side, optionally with the loss rates of
-    :func:`loss_rates`) and ``observe``.
+    """Python source of the model's numba functions (without the kernel).
 
     ``zero_inputs`` names drug inputs that stay at zero in the batch to be solved (drugs not
     given); their terms are folded away at code generation, which makes the right-hand side
@@ -286,7 +284,6 @@ def generate_source(model: Model, zero_inputs: frozenset[str] = frozenset(),
         f"# inputs held at zero: {', '.join(sorted(zero_inputs)) or 'none'}",
         f"# parameters fixed: {', '.join(f'{k}={v!r}' for k, v in sorted(fixed.items()))}",
         "import math",
-        "import numpy as np",
         "from numba import njit",
         "",
         "",
@@ -311,19 +308,21 @@ def generate_source(model: Model, zero_inputs: frozenset[str] = frozenset(),
                      f"  # {s.name}")
     if not model.species:
         lines.append("    pass")
-    # One right-hand side, compiled once: given a non-empty lam, it also writes each species'
-    # first-order loss rate (1/h) there (species without one are left untouched).
-    lines += ["", "", '@njit(cache=True, error_model="numpy")',
-              "def rhs_lam(t, y, p, c, dy, lam):"]
+    lines += ["", "", '@njit(cache=True, error_model="numpy")', "def rhs(t, y, p, c, dy):"]
     lines += body + rate_lines
     for n in model.species_names:
         lines.append(f"    dy[{sidx[n]}] = {' + '.join(terms[n]) or '0.0'}  # {n}")
-    if lam_lines:
-        lines += ["    if lam.shape[0] > 0:"] + ["    " + x for x in lam_lines]
     if not model.species:
         lines.append("    pass")
-    lines += ["", "", '@njit(cache=True, error_model="numpy")', "def rhs(t, y, p, c, dy):",
-              "    rhs_lam(t, y, p, c, dy, np.empty(0))", ""]
+    lines += ["", "", '@njit(cache=True, error_model="numpy")',
+              "def rhs_lam(t, y, p, c, dy, lam):",
+              "    # rhs, plus each species' first-order loss rate (1/h) in lam (others untouched)"]
+    lines += body + rate_lines
+    for n in model.species_names:
+        lines.append(f"    dy[{sidx[n]}] = {' + '.join(terms[n]) or '0.0'}  # {n}")
+    lines += lam_lines
+    if not model.species:
+        lines.append("    pass")
     lines += ["", "", '@njit(cache=True, error_model="numpy")', "def observe(t, y, p, c, out):"]
     lines += body
     for k, a in enumerate(model.assignments):

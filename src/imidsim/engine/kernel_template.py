@@ -16,13 +16,10 @@ below its threshold the dose is held, and the first dose given after a hold move
 (lower) dose level.
 
 Within a step, the concentration terms at the five later stage times come from three
-exponentials per term (:func:`_stage_terms`) rather than five. The integrating-factor helpers
-may use fused multiply-adds and the error norm a reassociated (vectorised) sum; both are
+exponentials per term (:func:`_stage_terms`) rather than five. The integrator's own arithmetic
+may use fused multiply-adds and its error norm a reassociated (vectorised) sum; both are
 shared by every model variant, so variants still agree bit for bit, and they move results by
-rounding only (the SciPy reference and libRoadRunner checks hold unchanged). The step itself
-(``integrate_one``) is compiled without contraction: LLVM may inline the model's right-hand
-side into it, and contracting that would round the general and the specialised variants
-differently (measured: 1e-13 apart once the right-hand side became one function).
+rounding only (the SciPy reference and libRoadRunner checks hold unchanged).
 
 The ODE state is integrated by an adaptive DOPRI5 step (first-same-as-last) with the
 step-size control and the starting-step estimate of Hairer, Nørsett & Wanner (Solving ODEs I,
@@ -54,8 +51,7 @@ times at 20 /h), because the error estimate of the transformed step is conservat
 DOPRI5; the model's fastest is ~2.8 /h (daratumumab's central compartment after a dose). The
 threshold 0.2 is the measured best: at 0.3 a species held by accuracy at ``lam h`` just
 below it never gets the factor that would lengthen its steps (the test substrate: 1,709
-steps instead of 503), and at 0.1 the DRd benchmark takes as many steps, each 15 % dearer
-(more species transformed).
+steps instead of 503), and at 0.1 the extra exponentials cost more than the steps saved.
 
 Steps end exactly on output times (and on events), so every stored value is a full step's
 5th-order solution; no interpolant is needed, which matters for the transformed species, whose
@@ -243,7 +239,7 @@ def _store(iout, t, y, p, c, ykeep, ckeep, okeep, obs_buf, out_y, out_c, out_obs
             out_obs[iout, j] = obs_buf[okeep[j]]
 
 
-@njit(cache=True, fastmath=False, error_model="numpy")
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
 def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr, rule_levels,
                   rule_nlev, act, lam, vec, vinv, scale, cfix, t_out, rtol, atol, hmax, lamh_min,
                   ykeep, ckeep, okeep, out_y, out_c, out_obs, held_count, level_out, obs_buf,
@@ -267,7 +263,6 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr
     # factors (E), shifts (S), start values (X0) and error weights (w).
     loss = np.zeros(ns)
     loss7 = np.zeros(ns)
-    no_loss = np.empty(0)  # stage evaluations: right-hand side only
     sidx = np.zeros(ns, np.int64)
     nst = 0
     f1raw = np.empty(ns)
@@ -347,7 +342,7 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr
             for i in range(ns):
                 ytmp[i] = y[i] + h * k1[i]
             _conc(act, t + h, t0, lam, coef, cfix, c)
-            rhs_lam(t + h, ytmp, p, c, k2, no_loss)
+            rhs(t + h, ytmp, p, c, k2)
             nfev += 1
             der2 = 0.0
             for i in range(ns):
@@ -388,27 +383,27 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr
             _to_stage(0, sidx, nst, E, S, ytmp)
             _stage_terms(act, t - t0, h, lam, coef, terms)
             _conc_stage(act, 0, terms, cfix, c)
-            rhs_lam(t + 0.2 * h, ytmp, p, c, k2, no_loss)
+            rhs(t + 0.2 * h, ytmp, p, c, k2)
             _from_stage(0, sidx, nst, L, E, S, ytmp, k2)
             for i in range(ns):
                 ytmp[i] = y[i] + h * (3.0 / 40.0 * k1[i] + 9.0 / 40.0 * k2[i])
             _to_stage(1, sidx, nst, E, S, ytmp)
             _conc_stage(act, 1, terms, cfix, c)
-            rhs_lam(t + 0.3 * h, ytmp, p, c, k3, no_loss)
+            rhs(t + 0.3 * h, ytmp, p, c, k3)
             _from_stage(1, sidx, nst, L, E, S, ytmp, k3)
             for i in range(ns):
                 ytmp[i] = y[i] + h * (44.0 / 45.0 * k1[i] - 56.0 / 15.0 * k2[i]
                                       + 32.0 / 9.0 * k3[i])
             _to_stage(2, sidx, nst, E, S, ytmp)
             _conc_stage(act, 2, terms, cfix, c)
-            rhs_lam(t + 0.8 * h, ytmp, p, c, k4, no_loss)
+            rhs(t + 0.8 * h, ytmp, p, c, k4)
             _from_stage(2, sidx, nst, L, E, S, ytmp, k4)
             for i in range(ns):
                 ytmp[i] = y[i] + h * (19372.0 / 6561.0 * k1[i] - 25360.0 / 2187.0 * k2[i]
                                       + 64448.0 / 6561.0 * k3[i] - 212.0 / 729.0 * k4[i])
             _to_stage(3, sidx, nst, E, S, ytmp)
             _conc_stage(act, 3, terms, cfix, c)
-            rhs_lam(t + 8.0 / 9.0 * h, ytmp, p, c, k5, no_loss)
+            rhs(t + 8.0 / 9.0 * h, ytmp, p, c, k5)
             _from_stage(3, sidx, nst, L, E, S, ytmp, k5)
             for i in range(ns):
                 ytmp[i] = y[i] + h * (9017.0 / 3168.0 * k1[i] - 355.0 / 33.0 * k2[i]
@@ -416,7 +411,7 @@ def integrate_one(y0, p, ev_t, ev_d, ev_amt, ev_cmt, ev_rule, rule_obs, rule_thr
                                       - 5103.0 / 18656.0 * k5[i])
             _to_stage(4, sidx, nst, E, S, ytmp)
             _conc_stage(act, 4, terms, cfix, c)
-            rhs_lam(t + h, ytmp, p, c, k6, no_loss)
+            rhs(t + h, ytmp, p, c, k6)
             _from_stage(4, sidx, nst, L, E, S, ytmp, k6)
             for i in range(ns):
                 y1[i] = y[i] + h * (35.0 / 384.0 * k1[i] + 500.0 / 1113.0 * k3[i]
