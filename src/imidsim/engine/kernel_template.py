@@ -61,10 +61,11 @@ steps instead of 503), and at 0.1 the DRd benchmark takes as many steps, each 15
 
 Steps end exactly on output times (and on events), so every stored value is a full step's
 5th-order solution (at most one extra step per output time: +0.2 % steps on the DRd benchmark
-with daily output; fine output over a long, quiet horizon pays more); no interpolant is needed, which matters for the transformed species, whose
-interpolant in ``u`` amplifies errors by ``exp(lam_i h)``. The stored species (``ykeep``),
-drug concentrations (``ckeep``) and observables (``okeep``, evaluated at each output time) are
-chosen by the caller, so large batches need not keep every species.
+with daily output; fine output over a long, quiet horizon pays more); no interpolant is
+needed, which matters for the transformed species, whose interpolant in ``u`` amplifies
+errors by ``exp(lam_i h)``. The stored species (``ykeep``), drug concentrations (``ckeep``)
+and observables (``okeep``, evaluated at each output time) are chosen by the caller, so large
+batches need not keep every species.
 
 Status codes: 0 ok, 1 too many steps, 2 step size underflow, 3 non-finite state.
 Per-patient statistics ``stats``: accepted steps, rejected steps, right-hand-side evaluations.
