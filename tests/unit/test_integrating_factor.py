@@ -37,16 +37,23 @@ def test_per_capita_rate_through_assignments() -> None:
     assert per_capita(parse("kcat * sat").tree, "X", assigned) is None
 
 
-def _stiff_model(k: float, a: float):
-    """A slow driver ``A`` (decay ``a``) and ``X`` relaxing to it at ``k`` per hour."""
-    mod = Module("m", species=(Species("A", "1", 1.0), Species("X", "1", 0.0)),
-                 reactions=(Reaction("a_decay", "a * A", {"A": -1}),
-                            Reaction("x_in", "k * A", {"X": 1}),
-                            Reaction("x_out", "k * X", {"X": -1})))
+def _model(species: tuple[Species, ...], reactions: tuple[Reaction, ...],
+           rates: dict[str, float]):
+    """An assembled test model with first-order rate constants ``rates`` (1/h), and its
+    one-patient parameter matrix."""
     params = ParameterSet.from_records(
         Parameter(n, v, "1/h", ("imidsim:modelling-choice",), Status.ASSUMED, note="test")
-        for n, v in (("a", a), ("k", k)))
-    return assemble([mod], params), params
+        for n, v in rates.items())
+    model = assemble([Module("m", species=species, reactions=reactions)], params)
+    return model, np.array([[params.value(n) for n in model.parameter_names]])
+
+
+def _stiff_model(k: float, a: float):
+    """A slow driver ``A`` (decay ``a``) and ``X`` relaxing to it at ``k`` per hour."""
+    return _model((Species("A", "1", 1.0), Species("X", "1", 0.0)),
+                  (Reaction("a_decay", "a * A", {"A": -1}),
+                   Reaction("x_in", "k * A", {"X": 1}),
+                   Reaction("x_out", "k * X", {"X": -1})), {"a": a, "k": k})
 
 
 def test_loss_rates_of_a_model() -> None:
@@ -56,8 +63,7 @@ def test_loss_rates_of_a_model() -> None:
 
 
 def _solve(k: float, a: float, plan: DosingPlan, t: np.ndarray, **kw):
-    model, params = _stiff_model(k, a)
-    P = np.array([[params.value(n) for n in model.parameter_names]])
+    model, P = _stiff_model(k, a)
     sol = solve_batch(compile_model(model), P, plan, t, **kw)
     assert sol.stats is not None and sol.status[0] == 0
     return model, sol
@@ -81,22 +87,18 @@ def _degrader_model():
     """A driver ``A`` (decay 0.5 /h, given as a daily bolus, like an oral drug's exposure) and
     a substrate ``X`` made at 0.05 /h and degraded at 0.05 + 2.4 A per hour (CK1alpha under a
     degrader)."""
-    mod = Module("m", species=(Species("A", "1", 0.0), Species("X", "1", 1.0)),
-                 reactions=(Reaction("a_decay", "a * A", {"A": -1}),
-                            Reaction("x_in", "k0", {"X": 1}),
-                            Reaction("x_out", "(k0 + kmax * A) * X", {"X": -1})))
-    params = ParameterSet.from_records(
-        Parameter(n, v, "1/h", ("imidsim:modelling-choice",), Status.ASSUMED, note="test")
-        for n, v in (("a", 0.5), ("k0", 0.05), ("kmax", 2.4)))
-    return assemble([mod], params), params
+    return _model((Species("A", "1", 0.0), Species("X", "1", 1.0)),
+                  (Reaction("a_decay", "a * A", {"A": -1}),
+                   Reaction("x_in", "k0", {"X": 1}),
+                   Reaction("x_out", "(k0 + kmax * A) * X", {"X": -1})),
+                  {"a": 0.5, "k0": 0.05, "kmax": 2.4})
 
 
 def test_dose_driven_degradation_takes_fewer_steps_with_the_factor() -> None:
     """The situation of the model's fast species: both ways agree to the tolerance, and the
     factor saves steps (measured 503 against 1,709)."""
-    model, params = _degrader_model()
+    model, P = _degrader_model()
     assert loss_rates(model)["X"].text == "k0 + kmax * A"
-    P = np.array([[params.value(n) for n in model.parameter_names]])
     t = np.arange(0.0, 24.0 * 28 + 1e-9, 24.0)
     plan = DosingPlan.empty(1, 0)
     plan.add_species_bolus(np.arange(0.0, 24.0 * 28, 24.0)[None, :], 0, np.ones((1, 28)))

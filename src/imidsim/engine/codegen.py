@@ -308,21 +308,14 @@ def generate_source(model: Model, zero_inputs: frozenset[str] = frozenset(),
                      f"  # {s.name}")
     if not model.species:
         lines.append("    pass")
+    rhs_body = body + rate_lines + [
+        f"    dy[{sidx[n]}] = {' + '.join(terms[n]) or '0.0'}  # {n}" for n in model.species_names]
     lines += ["", "", '@njit(cache=True, error_model="numpy")', "def rhs(t, y, p, c, dy):"]
-    lines += body + rate_lines
-    for n in model.species_names:
-        lines.append(f"    dy[{sidx[n]}] = {' + '.join(terms[n]) or '0.0'}  # {n}")
-    if not model.species:
-        lines.append("    pass")
+    lines += rhs_body or ["    pass"]
     lines += ["", "", '@njit(cache=True, error_model="numpy")',
               "def rhs_lam(t, y, p, c, dy, lam):",
               "    # rhs, plus each species' first-order loss rate (1/h) in lam (others untouched)"]
-    lines += body + rate_lines
-    for n in model.species_names:
-        lines.append(f"    dy[{sidx[n]}] = {' + '.join(terms[n]) or '0.0'}  # {n}")
-    lines += lam_lines
-    if not model.species:
-        lines.append("    pass")
+    lines += rhs_body + lam_lines or ["    pass"]
     lines += ["", "", '@njit(cache=True, error_model="numpy")', "def observe(t, y, p, c, out):"]
     lines += body
     for k, a in enumerate(model.assignments):
