@@ -287,7 +287,7 @@ def generate_source(model: Model, zero_inputs: frozenset[str] = frozenset(),
         "from numba import njit",
         "",
         "",
-        '@njit(cache=True, error_model="numpy", inline="always")',
+        '@njit(cache=True, error_model="numpy")',
         "def _pow(x, n):",
         "    if n == 2.0:",
         "        return x * x",
@@ -356,10 +356,6 @@ class CompiledModel:
     @property
     def integrate_batch(self):
         return self.module.integrate_batch
-
-    @property
-    def observe_batch(self):
-        return self.module.observe_batch
 
     def specialised(self, active: Iterable[str], fixed: Mapping[str, float] | None = None
                     ) -> CompiledModel:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from imidsim.engine.codegen import CompiledModel, exponent_parameters
@@ -13,6 +15,7 @@ from imidsim.errors import SolverError
 from imidsim.pk.linear import N_CMT, LinearPK
 
 SPECIALIZE_MIN_PATIENTS = 64  # batches this large run the variant compiled for their drugs
+THREAD_SLICES = 8  # slices of a batch per thread (load balance)
 INTEGRATING_FACTOR_MIN = 0.2  # loss rate x step above which a species' loss is taken out exactly
 
 STATUS_TEXT = {
@@ -171,6 +174,23 @@ def _selection(sel: bool | Sequence[int], size: int) -> np.ndarray:
     return idx
 
 
+def _on_threads(run: Callable[[slice], None], n: int) -> None:
+    """Call ``run`` on slices of ``range(n)`` on ``numba.get_num_threads()`` threads.
+
+    The compiled batch loop releases the GIL, so Python threads run slices in parallel;
+    slices are small (``THREAD_SLICES`` per thread) so a slow patient does not hold up one
+    thread while the others idle. Results do not depend on the slicing: each patient is
+    integrated on its own."""
+    threads = min(numba.get_num_threads(), n)
+    if threads <= 1:
+        run(slice(0, n))
+        return
+    size = max(1, math.ceil(n / (threads * THREAD_SLICES)))
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for done in [pool.submit(run, slice(i, min(i + size, n))) for i in range(0, n, size)]:
+            done.result()
+
+
 def solve_batch(cm: CompiledModel, P: np.ndarray, plan: DosingPlan, t_out_h: np.ndarray, *,
                 rtol: float = 1e-6, atol: float = 1e-9, hmax: float = 24.0,
                 observables: bool | Sequence[int] = True, species: bool | Sequence[int] = True,
@@ -216,14 +236,21 @@ def solve_batch(cm: CompiledModel, P: np.ndarray, plan: DosingPlan, t_out_h: np.
     held = np.zeros((n, nr), np.int64)
     level = np.zeros((n, nr), np.int64)
     arr = np.ascontiguousarray
-    cm.integrate_batch(y0, P, arr(plan.ev_t), arr(plan.ev_d), arr(plan.ev_amt),
-                       arr(plan.ev_cmt), arr(plan.ev_rule), arr(plan.rule_obs),
-                       arr(plan.rule_thr, dtype=float), arr(plan.rule_levels, dtype=float),
-                       arr(plan.rule_nlev), act, arr(plan.lam), arr(plan.vec),
-                       arr(plan.vinv), arr(plan.scale), arr(plan.cfix), t_out, float(rtol),
-                       float(atol), float(hmax),
-                       INTEGRATING_FACTOR_MIN if integrating_factor else math.inf, ykeep, ckeep,
-                       okeep, y, c, obs, status, held, level, max(na, 1), stats)
+    per_patient = (y0, P, arr(plan.ev_t), arr(plan.ev_d), arr(plan.ev_amt), arr(plan.ev_cmt),
+                   arr(plan.ev_rule))
+    pk = (arr(plan.lam), arr(plan.vec), arr(plan.vinv), arr(plan.scale), arr(plan.cfix))
+    outputs = (y, c, obs, status, held, level)
+    rules = (arr(plan.rule_obs), arr(plan.rule_thr, dtype=float),
+             arr(plan.rule_levels, dtype=float), arr(plan.rule_nlev))
+    lamh_min = INTEGRATING_FACTOR_MIN if integrating_factor else math.inf
+
+    def run(rows: slice) -> None:
+        cm.integrate_batch(*(a[rows] for a in per_patient), *rules, act,
+                           *(a[rows] for a in pk), t_out, float(rtol), float(atol), float(hmax),
+                           lamh_min, ykeep, ckeep, okeep, *(a[rows] for a in outputs),
+                           max(na, 1), stats[rows])
+
+    _on_threads(run, n)
     if raise_on_failure and np.any(status != 0):
         i = int(np.flatnonzero(status)[0])
         raise SolverError(f"integration failed for patient {i}: "
