@@ -176,8 +176,9 @@ def run_bench(n_patients: int = 1000, repeats: int = 5, *, regimen: str = "DRd",
               ) -> dict[str, Any]:
     """Time imidsim on ``n_patients`` and libRoadRunner on ``rr_sample`` of them; compare.
 
-    ``scheduler`` ``none`` integrates the batch in this process (numba threads on every core);
-    ``local`` or ``tcp://HOST:PORT`` shards it across Dask workers (:func:`solve_dispatched`)."""
+    ``scheduler`` ``none`` integrates the batch in this process (one thread per core numba is
+    given); ``local`` or ``tcp://HOST:PORT`` shards it across Dask workers
+    (:func:`solve_dispatched`)."""
     import numba
 
     if n_patients < 1 or repeats < 1 or rr_sample < 0 or years <= 0:

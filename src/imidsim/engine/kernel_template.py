@@ -40,10 +40,11 @@ Runge–Kutta step with an equilibrium shift. It is the same DOPRI5 applied to `
 estimate mapped back to ``x`` by ``exp(-lam_i h)``), so the accuracy control is unchanged;
 ``lam_i`` only decides how the work is split, never the solution. ``rhs_lam`` is a second
 copy of the right-hand side with the loss rates added, which costs compile time (a variant
-of the DRd model: 19 -> 30 s). One body serving both (writing the rates only when asked) was
-tried: it compiles in 22 s, but LLVM then inlined it into the step, whose FMA contraction
-rounded the general and specialised variants 1e-13 apart; compiled without contraction the
-step was 12 % slower (17.3 against 15.2-15.5 ms per DRd patient). So two copies.
+of the DRd model: 19 -> 30 s; ~20 s since the batch loop left ``prange``). One body serving
+both (writing the rates only when asked) was tried: it compiles in 22 s, but LLVM then
+inlined it into the step, whose FMA contraction rounded the general and specialised variants
+1e-13 apart; compiled without contraction the step was 12 % slower (17.3 against 15.2-15.5
+ms per DRd patient). So two copies.
 
 Where it pays, measured: after each oral dose a substrate relaxes towards a target that the
 drug's absorption moves within hours, and plain DOPRI5 resolved that transient in short steps

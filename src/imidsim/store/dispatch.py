@@ -56,7 +56,7 @@ def _in_worker(fn: Callable[[T], Any], item: T) -> Any:
 
     threads = int(os.environ.get("IMIDSIM_WORKER_THREADS", "1"))
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    with _LOCK:  # numba's default threading layer is not safe for concurrent launches
+    with _LOCK:  # one solve at a time: each already runs on ``threads`` threads
         return fn(item)
 
 
