@@ -79,6 +79,14 @@ def test_specs_carry_no_model_parameters() -> None:
     ({"population": "fl_mzl_rr"}, ["population", "fl_mzl_rr", "fl", "not myeloma"]),
     ({"population": "myeloma_r"}, ["population", "unknown population 'myeloma_r'"]),
     ({"comparisons": [{"experimental": "Rd", "control": "nobody"}]}, ["nobody", "not one of"]),
+    ({"eligibility": {"patient.kill_sensitivity": [1, None]}},
+     ["eligibility.patient.kill_sensitivity", "unknown entry criterion", "crcl_ml_min",
+      "never model parameters"]),
+    ({"eligibility": {"spd_cm2": [5, None]}},
+     ["eligibility.spd_cm2", "myeloma_rr", "not screened"]),
+    ({"eligibility": {"crcl_ml_min": [60, 40]}}, ["eligibility.crcl_ml_min", "60", "above", "40"]),
+    ({"eligibility": {"crcl_ml_min": [None, None]}}, ["eligibility.crcl_ml_min", "screens nobody"]),
+    ({"eligibility": {"crcl_ml_min": "high"}}, ["eligibility.crcl_ml_min", "'high'"]),
 ])
 def test_malformed_spec_names_the_field(change: dict[str, Any], expected: list[str]) -> None:
     with pytest.raises(InputError) as err:
@@ -87,6 +95,19 @@ def test_malformed_spec_names_the_field(change: dict[str, Any], expected: list[s
     assert msg.startswith("spec.yaml")
     for part in expected:
         assert part in msg, (part, msg)
+
+
+def test_entry_criteria_select_who_is_enrolled() -> None:
+    """``eligibility`` screens on baseline quantities: every simulated patient of the run meets
+    the trial's criteria, which the population alone does not guarantee."""
+    open_run = run_trial(parse_trial(_small()), n_per_arm=30, seed=3)
+    screened = run_trial(parse_trial(_small(eligibility={"crcl_ml_min": [60, None],
+                                                         "mprotein_g_dl": [1.0, None]})),
+                         n_per_arm=30, seed=3)
+    assert open_run.rows is not None and screened.rows is not None
+    assert (open_run.rows["crcl_ml_min"] < 60).any()
+    assert (screened.rows["crcl_ml_min"] >= 60).all()
+    assert (screened.rows["patient.mprotein0"] >= 1.0).all()
 
 
 # --- reproducibility ---------------------------------------------------------------------------

@@ -46,3 +46,22 @@ def test_an_impossible_eligibility_window_is_a_clear_error() -> None:
                               eligibility={"patient.anc0": (1e9, None)})
     with pytest.raises(InputError, match="no eligible draw"):
         sample(pop, 3, seed=0, max_tries=5)
+
+
+def test_trial_entry_criteria_narrow_the_population_window() -> None:
+    """A trial's entry criteria (clinical names) intersect the population's own window: every
+    patient meets both, patients who met both before keep their draws, and no criteria at all
+    reproduces the population's sample exactly."""
+    pop = population("myeloma_rr")
+    base = sample(pop, 300, seed=5)
+    np.testing.assert_array_equal(base.to_numpy(), sample(pop, 300, seed=5, entry={}).to_numpy())
+    strict = sample(pop, 300, seed=5, entry={"crcl_ml_min": (60.0, None),
+                                             "anc_10e9_per_l": (1.5, None),
+                                             "platelets_10e9_per_l": (50.0, None)})
+    assert (strict["crcl_ml_min"] >= 60).all() and (strict["patient.anc0"] >= 1.5).all()
+    assert (strict["patient.plt0"] >= 75).all()  # the population's own 75 is the stricter bound
+    assert (base["crcl_ml_min"] < 60).any()  # the criterion did select
+    kept = ((base["crcl_ml_min"] >= 60) & (base["patient.anc0"] >= 1.5)).to_numpy()
+    np.testing.assert_array_equal(base[kept].to_numpy(), strict[kept].to_numpy())
+    capped = sample(pop, 300, seed=5, entry={"crcl_ml_min": (None, 50.0)})
+    assert capped["crcl_ml_min"].between(30, 50).all()

@@ -26,6 +26,22 @@ from imidsim.errors import InputError, lookup
 
 DISTS = ("lognormal", "normal", "uniform", "bernoulli", "fixed")
 
+# Entry criteria a trial spec may add, by their clinical names: each is a baseline quantity
+# a protocol screens on (a lab value, renal function, body size, the measurable disease), mapped
+# to the population column that holds it. Hidden model parameters (growth, kill sensitivity,
+# CRBN ...) are not screenable, so a spec cannot select patients on them.
+ENTRY_CRITERIA = {
+    "anc_10e9_per_l": "patient.anc0",
+    "platelets_10e9_per_l": "patient.plt0",
+    "crcl_ml_min": "crcl_ml_min",
+    "weight_kg": "weight_kg",
+    "bsa_m2": "bsa_m2",
+    "mprotein_g_dl": "patient.mprotein0",
+    "spd_cm2": "patient.spd0",
+    "alc_10e9_per_l": "patient.alc0",
+}
+Window = tuple[float | None, float | None]
+
 
 @dataclass(frozen=True)
 class Population:
@@ -85,15 +101,32 @@ def _draw(seed: int, name: str, attempt: int, n: int, d: dict[str, Any]) -> np.n
     return np.asarray(x, float)
 
 
-def sample(pop: Population, n: int, seed: int, *, max_tries: int = 100) -> pd.DataFrame:
-    """``n`` eligible virtual patients (rows) with model parameters and covariates (columns)."""
+def entry_window(pop: Population, extra: dict[str, Window] | None = None) -> dict[str, Window]:
+    """The population's eligibility narrowed by a trial's entry criteria (clinical names of
+    :data:`ENTRY_CRITERIA`): the intersection of the two windows, per column."""
+    window = dict(pop.eligibility)
+    for name, (lo, hi) in (extra or {}).items():
+        col = ENTRY_CRITERIA[name]
+        old_lo, old_hi = window.get(col, (None, None))
+        window[col] = (lo if old_lo is None else old_lo if lo is None else max(lo, old_lo),
+                       hi if old_hi is None else old_hi if hi is None else min(hi, old_hi))
+    return window
+
+
+def sample(pop: Population, n: int, seed: int, *, max_tries: int = 100,
+           entry: dict[str, Window] | None = None) -> pd.DataFrame:
+    """``n`` eligible virtual patients (rows) with model parameters and covariates (columns).
+
+    ``entry``: a trial's entry criteria (see :func:`entry_window`) on top of the population's
+    own window; patients failing either are redrawn."""
     if n < 1:
         raise InputError(f"n: {n} is not valid; expected a positive number of patients")
     specs = {**pop.parameters, **pop.covariates}
+    window = entry_window(pop, entry)
     table = pd.DataFrame({k: _draw(seed, k, 0, n, d) for k, d in specs.items()})
     for attempt in range(1, max_tries + 1):
         ok = np.ones(n, bool)
-        for k, (lo, hi) in pop.eligibility.items():
+        for k, (lo, hi) in window.items():
             if lo is not None:
                 ok &= table[k].to_numpy() >= lo
             if hi is not None:

@@ -72,8 +72,10 @@ def _arm_seed(seed: int, arm_index: int) -> int:
 
 
 @lru_cache(maxsize=16)
-def _arm_table(pop_name: str, n: int, arm_seed: int) -> pd.DataFrame:
-    return sample(population(pop_name), n, arm_seed)
+def _arm_table(pop_name: str, n: int, arm_seed: int,
+               entry: tuple[tuple[str, tuple[float | None, float | None]], ...] = ()
+               ) -> pd.DataFrame:
+    return sample(population(pop_name), n, arm_seed, entry=dict(entry))
 
 
 def _dropout_days(spec: TrialSpec, arm_index: int, n: int, seed: int) -> np.ndarray:
@@ -135,7 +137,8 @@ def shard_rows(task: ShardTask) -> pd.DataFrame:
     """Simulate one shard: a row per patient with covariates and endpoints (a worker task)."""
     spec, seed, sh = task.spec, task.seed, task.shard
     arm = spec.arms[sh.arm_index]
-    table = _arm_table(spec.population, sh.n, _arm_seed(seed, sh.arm_index))
+    table = _arm_table(spec.population, sh.n, _arm_seed(seed, sh.arm_index),
+                       tuple(sorted(spec.eligibility.items())))
     part = table.iloc[sh.start:sh.stop].reset_index(drop=True).copy()
     dropout = _dropout_days(spec, sh.arm_index, sh.n, seed)[sh.start:sh.stop]
     horizon = spec.follow_up_months * DAYS_PER_MONTH

@@ -56,6 +56,9 @@ class TrialSpec(_Strict):
     assessment_interval_days: float = Field(28.0, gt=0, le=120)
     pfs_endpoint: str = "PFS"
     comparisons: list[Comparison] = Field(default_factory=list)
+    # entry criteria on top of the population's window, by clinical name (ENTRY_CRITERIA):
+    # {name: [min, max]}, either bound null
+    eligibility: dict[str, tuple[float | None, float | None]] = Field(default_factory=dict)
     source: list[str] = Field(default_factory=list)
     notes: str = ""
 
@@ -69,6 +72,7 @@ class TrialSpec(_Strict):
         pop = population(self.population)
         if pop.disease != self.disease:
             raise ValueError(f"population '{pop.name}' is for {pop.disease}, not {self.disease}")
+        _check_eligibility(self.eligibility, pop)
         regimens = []
         for i, a in enumerate(self.arms):
             try:
@@ -89,6 +93,27 @@ class TrialSpec(_Strict):
                 raise ValueError(f"follow_up_months {self.follow_up_months} is shorter than one "
                                  f"{cycle}-day cycle of arm '{a.name}'")
         return self
+
+
+def _check_eligibility(eligibility: dict[str, tuple[float | None, float | None]],
+                       pop: Any) -> None:
+    from imidsim.trials.population import ENTRY_CRITERIA
+
+    columns = {*pop.parameters, *pop.covariates}
+    for name, (lo, hi) in eligibility.items():
+        field = f"eligibility.{name}"
+        if name not in ENTRY_CRITERIA:
+            raise ValueError(f"{field}: unknown entry criterion; expected one of "
+                             f"{', '.join(ENTRY_CRITERIA)} (screenable baseline quantities, "
+                             f"never model parameters)")
+        if ENTRY_CRITERIA[name] not in columns:
+            raise ValueError(f"{field}: population '{pop.name}' has no such baseline quantity "
+                             f"({pop.disease} patients are not screened on it)")
+        if lo is None and hi is None:
+            raise ValueError(f"{field}: [null, null] screens nobody; give a minimum, a maximum "
+                             f"or both")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"{field}: minimum {lo} is above maximum {hi}")
 
 
 def _format(exc: ValidationError) -> str:
