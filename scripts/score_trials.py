@@ -2,8 +2,10 @@
 
 ``scripts/calibrate_trials.py`` draws its own patients; this script runs specs exactly as
 ``imidsim validate`` does (same arm seeds, dropout times and arm sizes, via
-``imidsim.trials.runner.run_trial``), so a calibration figure is the figure the scorecard will
-show. Overrides are for exploring only — write a chosen value into the library afterwards::
+``imidsim.trials.runner.run_trial``: ``--n`` as ``validate --n-per-arm``, ``--published-n`` as
+``validate --published-n``; ``--n`` larger than the smallest arm is not the published N when
+arms differ in size), so a calibration figure is the figure the scorecard will show.
+Overrides are for exploring only — write a chosen value into the library afterwards::
 
     python scripts/score_trials.py aspire,pollux_update --n 100 --seed 0 \
         --set tumour.pi_sensitivity=0.2 \
@@ -64,7 +66,11 @@ def _overrides_by_spec(specs: list[TrialSpec], overrides: dict[str, float]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("specs", help="comma-separated spec stems of examples/trials")
-    ap.add_argument("--n", type=int, default=100, help="patients per arm (capped at the arm's n)")
+    ap.add_argument("--n", type=int, default=100,
+                    help="patients per arm (every arm at the smallest arm's n if that is less)")
+    ap.add_argument("--published-n", action="store_true",
+                    help="every arm at its published N, as 'imidsim validate --published-n' "
+                         "(overrides --n)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--set", action="append", default=[], help="parameter=value")
     ap.add_argument("--pop", action="append", default=[],
@@ -78,7 +84,8 @@ def main() -> None:
     total = passed = 0
     for spec, params in zip(specs, overrides, strict=True):
         t0 = time.perf_counter()
-        res = run_trial(spec, n_per_arm=arm_size(spec, a.n), seed=a.seed, parameters=params)
+        n = None if a.published_n else arm_size(spec, a.n)
+        res = run_trial(spec, n_per_arm=n, seed=a.seed, parameters=params)
         for arm in res.arms:
             s = arm.summary()
             pfs = s["median_pfs_months"]
