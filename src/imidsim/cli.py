@@ -275,7 +275,7 @@ def trial(
     from rich.table import Table
 
     from imidsim.store import ResultStore
-    from imidsim.trials.report import side_by_side, write_report
+    from imidsim.trials.report import enrolment, side_by_side, write_report
     from imidsim.trials.runner import run_trial
     from imidsim.trials.spec import load_trial
 
@@ -325,6 +325,7 @@ def trial(
             pub += f" ({r['published_ci'][0]}-{r['published_ci'][1]})"  # type: ignore[index]
         table.add_row(str(r["arm"]), str(r["quantity"]), sim_txt, pub)
     console.print(table)
+    console.print(enrolment(result), highlight=False)
 
 
 @app.command()

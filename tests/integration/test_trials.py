@@ -4,6 +4,7 @@ scorecard scores what the issue defines."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +299,23 @@ def test_validate_cli_seeds_reports_each_seed_and_per_check_pass_counts() -> Non
                if r["quantity"] != "neutropenia") == sum(passed)
     bad = runner.invoke(app, [*base, "--seeds", "0,x"])
     assert bad.exit_code != 0 and "--seeds" in str(bad.exception)
+
+
+def test_trial_report_writes_km_png_html_and_json(tmp_path: Path) -> None:
+    """``trial --report DIR``: a Kaplan-Meier PNG, an HTML page with the side-by-side table and
+    who was enrolled (the population's entry window narrowed by the spec's criteria), and the
+    JSON of the run."""
+    from imidsim.trials.report import write_report
+
+    spec = parse_trial(_small(eligibility={"crcl_ml_min": [60, None]}))
+    res = run_trial(spec, n_per_arm=10, seed=2)
+    paths = write_report(res, tmp_path / "report")
+    png = Path(paths["kaplan_meier"]).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    page = Path(paths["report"]).read_text()
+    for arm in spec.arms:
+        assert arm.name in page
+    assert "median_pfs_months" in page
+    assert "crcl_ml_min &gt;= 60" in page and "anc_10e9_per_l &gt;= 1" in page
+    assert "Population myeloma_rr" in page
+    assert json.loads(Path(paths["json"]).read_text()) == json.loads(json.dumps(res.as_dict()))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lifelines import KaplanMeierFitter
 
+from imidsim.trials.population import ENTRY_CRITERIA, entry_window, population
 from imidsim.trials.runner import TrialResult
 
 
@@ -26,6 +27,24 @@ def side_by_side(result: TrialResult) -> list[dict[str, object]]:
                      "simulated": c["hr"], "published": spec_c.hr,
                      "simulated_ci": c["hr_ci"], "published_ci": spec_c.hr_ci})
     return rows
+
+
+def enrolment(result: TrialResult) -> str:
+    """Who was enrolled and how they were followed, in one sentence (the entry window is the
+    population's, narrowed by the spec's criteria, by the names a protocol uses)."""
+    spec = result.spec
+    pop = population(spec.population)
+    names = {col: name for name, col in ENTRY_CRITERIA.items()}
+    window = []
+    for col, (lo, hi) in entry_window(pop, spec.eligibility).items():
+        name = names.get(col, col)
+        window.append(f"{name} >= {lo:g}" if hi is None else f"{name} <= {hi:g}"
+                      if lo is None else f"{lo:g} <= {name} <= {hi:g}")
+    n = ", ".join(f"{a.name} {a.n}" for a in result.arms)
+    return (f"Population {pop.name} ({pop.label}); entry: {'; '.join(window) or 'none'}. "
+            f"Patients per arm: {n}. Follow-up {spec.follow_up_months:g} months, dropout "
+            f"{spec.dropout_per_year:g}/year, assessments every "
+            f"{spec.assessment_interval_days:g} days.")
 
 
 def km_plot(result: TrialResult, path: Path) -> None:
@@ -62,6 +81,7 @@ def write_report(result: TrialResult, out_dir: str | Path) -> dict[str, str]:
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}"
             f"</title></head><body><h1>{html.escape(result.spec.name)}</h1>"
             f"<p>seed {result.seed}; sources: {html.escape(', '.join(result.spec.source))}</p>"
+            f"<p>{html.escape(enrolment(result))}</p>"
             f"<table border='1'><tr><th>arm</th><th>quantity</th><th>simulated</th>"
             f"<th>published</th></tr>{cells}</table><img src='kaplan_meier.png'></body></html>")
     (out / "report.html").write_text(page)
