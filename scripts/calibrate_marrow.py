@@ -189,19 +189,19 @@ def alternatives(cv: float) -> None:
         return {name: rate(curves[name][0], mat_n * sensitivity(pops[share[name]], factor),
                            pops[share[name]]["patient.anc0"], 1.0) for name in curves}
 
-    curves = {**{n: nadir_curves(tx) for n, tx in REGIMENS.items()}, "pom4": nadir_curves(POM)}
+    treatments = {**REGIMENS, "pom4": POM, "ava3": AVADOMIDE}
+    by_ratio = {ratio: {name: nadir_curves(tx, ratio) for name, tx in treatments.items()}
+                for ratio in (0.0, 0.01, 0.03, 0.1, 0.3, 1.0)}
     grid = [(sum((r[k] - targets[k]) ** 2 for k in targets), m, f, r)
             for m in np.geomspace(0.05, 0.6, 60) for f in np.geomspace(1.0, 4.0, 60)
-            for r in [rates(curves, m, f)]]
+            for r in [rates(by_ratio[0.0], m, f)]]
     sse, m, f, r = min(grid, key=lambda g: g[0])
     print(f"joint least squares on S10, S11, MM-002 pom alone (CV {cv}): mat_max_N {m:.4f}, "
           f"pretreated_sensitivity {f:.3f} -> Rd25 {100 * r['rd25']:.1f} % [16.5], mono30 "
           f"{100 * r['mono30']:.1f} % [60], pom4 {100 * r['pom4']:.1f} % [48] (rms "
           f"{100 * np.sqrt(sse / 3):.1f} points)")
     print("CK1alpha progenitor death, rest refitted (S10, S11 exact):")
-    for ratio in (0.0, 0.01, 0.03, 0.1, 0.3, 1.0):
-        cr = {**{n: nadir_curves(tx, ratio) for n, tx in REGIMENS.items()},
-              "pom4": nadir_curves(POM, ratio), "ava3": nadir_curves(AVADOMIDE, ratio)}
+    for ratio, cr in by_ratio.items():
         fitted = fit(cr, cv)
         r = rates(cr, fitted["mat_max_N"], fitted["pretreated_sensitivity"])
         print(f"  ck1a_kill/mat_max_N {ratio:5.2f} /h: mat_max_N {fitted['mat_max_N']:.4f}, "

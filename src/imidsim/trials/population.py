@@ -13,6 +13,7 @@ left to the calibration layer).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -104,12 +105,14 @@ def _draw(seed: int, name: str, attempt: int, n: int, d: dict[str, Any]) -> np.n
 def entry_window(pop: Population, extra: dict[str, Window] | None = None) -> dict[str, Window]:
     """The population's eligibility narrowed by a trial's entry criteria (clinical names of
     :data:`ENTRY_CRITERIA`): the intersection of the two windows, per column."""
+    def tighter(pick: Callable[..., float], *bounds: float | None) -> float | None:
+        return pick((b for b in bounds if b is not None), default=None)
+
     window = dict(pop.eligibility)
     for name, (lo, hi) in (extra or {}).items():
         col = ENTRY_CRITERIA[name]
         old_lo, old_hi = window.get(col, (None, None))
-        window[col] = (lo if old_lo is None else old_lo if lo is None else max(lo, old_lo),
-                       hi if old_hi is None else old_hi if hi is None else min(hi, old_hi))
+        window[col] = (tighter(max, lo, old_lo), tighter(min, hi, old_hi))
     return window
 
 
