@@ -373,10 +373,25 @@ def validate(
         table.add_row(c.trial, c.arm, c.quantity, sim, f"{c.published:g}", c.target,
                       c.confidence, verdict)
     console.print(table)
+    _print_diagnoses([(c.trial, c.arm, c.quantity, c.diagnosis) for c in card.checks])
     eff, tox = data["efficacy"], data["neutropenia"]
     console.print(f"efficacy checks: {eff['passed']}/{eff['checks']} pass "  # type: ignore[index]
                   f"({eff['pass_pct']}%; target >= 80%); grade 3-4 neutropenia: "  # type: ignore[index]
                   f"{tox['passed']}/{tox['checks']} within +/-10 pts")  # type: ignore[index]
+
+
+def _print_diagnoses(rows: list[tuple[str, str, str, str]]) -> None:
+    """List the measured causes of the diagnosed misses under a scorecard table."""
+    found = [r for r in rows if r[3]]
+    if not found:
+        return
+    console.print("Diagnosed misses (src/imidsim/trials/diagnoses.yaml):")
+    first: dict[str, str] = {}
+    for trial, arm, quantity, cause in found:
+        name = f"{trial} / {arm} / {quantity}"
+        text = f"the same cause as {first[cause]}" if cause in first else cause
+        first.setdefault(cause, name)
+        console.print(f"- {name}: {text}", markup=False)
 
 
 def _seed_list(text: str) -> list[int]:
@@ -440,6 +455,8 @@ def _validate_seeds(cards: list[Scorecard], cap: int | None, as_json: bool,
         table.add_row(r["trial"], r["arm"], r["quantity"], f"{r['published']:g}", r["target"],
                       sims, f"{r['passed_seeds']}/{r['seeds']}")
     console.print(table)
+    _print_diagnoses([(r["trial"], r["arm"], r["quantity"], r["diagnosis"])
+                      for r in data["checks"]])  # type: ignore[union-attr]
     console.print(f"efficacy checks passed per seed: {data['efficacy_passed']} of "
                   f"{data['efficacy_checks']} (mean {data['efficacy_pass_pct_mean']} %; target "
                   f">= 80 %); grade 3-4 neutropenia: {data['neutropenia_passed']} of "

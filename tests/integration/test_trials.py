@@ -14,9 +14,10 @@ import yaml
 
 from imidsim.errors import InputError
 from imidsim.library.loader import parameters_for
+from imidsim.trials.diagnoses import parse_diagnoses, shipped_diagnoses
 from imidsim.trials.endpoints import ArmEndpoints
 from imidsim.trials.runner import TrialResult, run_trial
-from imidsim.trials.spec import TrialSpec, parse_trial
+from imidsim.trials.spec import TrialSpec, load_trial, parse_trial
 from imidsim.trials.validate import arm_checks, confidence_level, find_specs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -319,3 +320,72 @@ def test_trial_report_writes_km_png_html_and_json(tmp_path: Path) -> None:
     assert "crcl_ml_min &gt;= 60" in page and "anc_10e9_per_l &gt;= 1" in page
     assert "Population myeloma_rr" in page
     assert json.loads(Path(paths["json"]).read_text()) == json.loads(json.dumps(res.as_dict()))
+
+
+def test_scorecard_attaches_a_diagnosis_only_to_a_miss_on_its_side() -> None:
+    spec = parse_trial(_small(arms=[
+        {"name": "Rd", "regimen": "Rd", "n": 100,
+         "published": {"orr_pct": 60, "median_pfs_months": 12, "confidence": "high"}},
+        {"name": "dex", "regimen": "placebo-HiDex", "n": 100,
+         "published": {"orr_pct": 20, "median_pfs_months": 4, "confidence": "high"}}],
+        comparisons=[{"experimental": "Rd", "control": "dex", "hr": 0.4, "hr_ci": [0.3, 0.5],
+                      "confidence": "medium"}]))
+    notes = parse_diagnoses([
+        {"trial": spec.name, "arm": "Rd", "quantity": "orr", "side": "high",
+         "cause": "too many  responders", "evidence": "here"},
+        {"trial": spec.name, "arm": "Rd vs dex", "quantity": "hr", "side": "high",
+         "cause": "benefit too small", "evidence": "there"},
+        {"trial": spec.name, "arm": "Rd", "quantity": "median_pfs", "side": "low",
+         "cause": "progresses early", "evidence": "elsewhere"}])
+    hr = [{"experimental": "Rd", "control": "dex", "hr": 0.55, "hr_ci": [0.4, 0.7]}]
+    high = TrialResult(spec, 0, [_arm("Rd", 80, 100, 12.0), _arm("dex", 20, 100, 4.0)], hr)
+    checks = {(c.arm, c.quantity): c for c in arm_checks(spec, high, notes)}
+    assert not checks[("Rd", "orr")].passed
+    assert checks[("Rd", "orr")].diagnosis == "too many responders [here]"
+    assert checks[("Rd vs dex", "hr")].diagnosis == "benefit too small [there]"
+    assert checks[("Rd", "median_pfs")].passed
+    assert checks[("Rd", "median_pfs")].diagnosis == ""  # passes: nothing to explain
+    low = TrialResult(spec, 0, [_arm("Rd", 40, 100, 12.0), _arm("dex", 20, 100, 4.0)],
+                      [{"experimental": "Rd", "control": "dex", "hr": 0.2, "hr_ci": [0.1, 0.3]}])
+    checks = {(c.arm, c.quantity): c for c in arm_checks(spec, low, notes)}
+    assert not checks[("Rd", "orr")].passed and not checks[("Rd vs dex", "hr")].passed
+    assert checks[("Rd", "orr")].diagnosis == ""  # missed on the other side
+    assert checks[("Rd vs dex", "hr")].diagnosis == ""
+
+
+def test_shipped_diagnoses_name_real_checks_of_the_shipped_specs() -> None:
+    specs = {s.name: s for s in (load_trial(p) for p in SPECS)}
+    field = {"orr": "orr_pct", "median_pfs": "median_pfs_months",
+             "neutropenia": "grade34_neutropenia_pct"}
+    notes = shipped_diagnoses()
+    assert len(notes) >= 5
+    for (trial, arm, quantity, _side), note in notes.items():
+        assert trial in specs, trial
+        spec = specs[trial]
+        if quantity == "hr":
+            labels = {f"{c.experimental} vs {c.control}" for c in spec.comparisons
+                      if c.hr_ci is not None}
+            assert arm in labels, (trial, arm)
+        else:
+            arms = {a.name: a for a in spec.arms}
+            assert arm in arms, (trial, arm)
+            assert getattr(arms[arm].published, field[quantity]) is not None, (trial, arm)
+        assert note.cause.strip() and note.evidence.strip()
+
+
+@pytest.mark.parametrize("entry, words", [
+    ({"trial": "T", "arm": "A", "quantity": "pfs", "side": "high", "cause": "c",
+      "evidence": "e"}, ["entry 1", "'quantity'", "'pfs'"]),
+    ({"trial": "T", "arm": "A", "quantity": "orr", "side": "up", "cause": "c",
+      "evidence": "e"}, ["entry 1", "'side'", "'up'"]),
+    ({"trial": "T", "arm": "A", "quantity": "orr", "side": "high", "cause": "c"},
+     ["entry 1", "'evidence'"]),
+    ({"trial": "T", "arm": "A", "quantity": "orr", "side": "high", "cause": "c",
+      "evidence": "e", "knob": 1.0}, ["entry 1", "'knob'"]),
+])
+def test_malformed_diagnosis_names_the_entry_and_field(entry: dict[str, Any],
+                                                       words: list[str]) -> None:
+    with pytest.raises(InputError) as err:
+        parse_diagnoses([entry])
+    for w in words:
+        assert w in str(err.value), (w, str(err.value))

@@ -9,7 +9,9 @@ scored), as issue 5 defines them:
   published CI is shown, not scored);
 * ``neutropenia``: grade 3-4 neutropenia within +/-10 points (a separate toxicity criterion).
 
-Complete-response rates are shown for information. Each miss carries a reason in words.
+Complete-response rates are shown for information. Each miss carries a reason in words and,
+where the miss has been investigated, its measured cause (``diagnosis``, from
+``diagnoses.yaml``; see :mod:`imidsim.trials.diagnoses`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from imidsim.errors import InputError
 from imidsim.store import Shard
+from imidsim.trials.diagnoses import Diagnosis, Key, Side, diagnosis_for
 from imidsim.trials.runner import TrialResult, run_trial
 from imidsim.trials.spec import TrialSpec, load_trial
 
@@ -41,6 +44,7 @@ class Check:
     scored: bool
     passed: bool
     reason: str
+    diagnosis: str = ""  # the measured cause of a diagnosed miss (diagnoses.yaml), else ""
 
 
 def confidence_level(text: str) -> str:
@@ -54,8 +58,28 @@ def _direction(sim: float, pub: float, higher_is_stronger: bool = True) -> str:
     return "model effect too strong" if stronger else "model effect too weak"
 
 
-def arm_checks(spec: TrialSpec, result: TrialResult) -> list[Check]:
-    """Checks for every published readout of every arm and comparison of one trial."""
+def _side(c: Check) -> Side | None:
+    """Which side of the published value a simulated miss lies on (an HR outside its CI lies on
+    the same side of the point estimate); None for an HR that could not be estimated."""
+    if c.simulated is None:  # a median not reached is longer than the published one
+        return None if c.quantity == "hr" else "high"
+    return "high" if c.simulated > c.published else "low"
+
+
+def arm_checks(spec: TrialSpec, result: TrialResult,
+               diagnoses: dict[Key, Diagnosis] | None = None) -> list[Check]:
+    """Checks for every published readout of every arm and comparison of one trial; each scored
+    miss carries its diagnosis when one is on file for that side (``diagnoses``: the shipped
+    ``diagnoses.yaml`` by default)."""
+    out = _raw_checks(spec, result)
+    for c in out:
+        side = _side(c)
+        if c.scored and not c.passed and side is not None:
+            c.diagnosis = diagnosis_for(c.trial, c.arm, c.quantity, side, diagnoses)
+    return out
+
+
+def _raw_checks(spec: TrialSpec, result: TrialResult) -> list[Check]:
     out: list[Check] = []
     sims = {a.name: a.summary() for a in result.arms}
     for arm in spec.arms:
@@ -208,10 +232,12 @@ def seed_summary(cards: list[Scorecard]) -> dict[str, object]:
         if not check.scored:
             continue
         same = [c.checks[i] for c in cards]
+        causes = [c.diagnosis for c in same if c.diagnosis]
         rows.append({"trial": check.trial, "arm": check.arm, "quantity": check.quantity,
                      "published": check.published, "target": check.target,
                      "simulated": [c.simulated for c in same],
-                     "passed_seeds": sum(c.passed for c in same), "seeds": len(cards)})
+                     "passed_seeds": sum(c.passed for c in same), "seeds": len(cards),
+                     "diagnosis": causes[0] if causes else ""})
     pct = [float(e["pass_pct"]) for e in eff]  # type: ignore[index]
     return {"seeds": [c.seed for c in cards], "n_per_arm": cards[0].n_per_arm,
             "efficacy_passed": [e["passed"] for e in eff],  # type: ignore[index]
