@@ -275,7 +275,7 @@ def trial(
     from rich.table import Table
 
     from imidsim.store import ResultStore
-    from imidsim.trials.report import enrolment, side_by_side, write_report
+    from imidsim.trials.report import arm_outcomes, enrolment, side_by_side, write_report
     from imidsim.trials.runner import run_trial
     from imidsim.trials.spec import load_trial
 
@@ -326,6 +326,8 @@ def trial(
         table.add_row(str(r["arm"]), str(r["quantity"]), sim_txt, pub)
     console.print(table)
     console.print(enrolment(result), highlight=False)
+    for line in arm_outcomes(result):
+        console.print(line, highlight=False)
 
 
 @app.command()

@@ -319,7 +319,24 @@ def test_trial_report_writes_km_png_html_and_json(tmp_path: Path) -> None:
     assert "median_pfs_months" in page
     assert "crcl_ml_min &gt;= 60" in page and "anc_10e9_per_l &gt;= 1" in page
     assert "Population myeloma_rr" in page
+    for arm in res.arms:
+        assert f"{arm.name} (n={arm.n}): best response" in page
     assert json.loads(Path(paths["json"]).read_text()) == json.loads(json.dumps(res.as_dict()))
+
+
+def test_arm_summary_gives_best_responses_and_the_spread_of_progressions() -> None:
+    arm = _arm("Rd", 69, 100, 14.9)  # progressions spread evenly over months 14.4-15.4
+    s = arm.summary()
+    assert s["best_response_counts"] == {"PR": 69, "SD": 31}
+    pct = s["progression_month_percentiles"]
+    assert pct["p10"] == pytest.approx(14.5, abs=0.01)
+    assert pct["p50"] == pytest.approx(14.9, abs=0.01)
+    assert pct["p90"] == pytest.approx(15.3, abs=0.01)
+    arm.event[:50] = False  # the censored are not in the percentiles: the later half remains
+    assert arm.summary()["progression_month_percentiles"]["p50"] == pytest.approx(15.15,
+                                                                                   abs=0.01)
+    arm.event[:] = False
+    assert arm.summary()["progression_month_percentiles"] is None
 
 
 def test_scorecard_attaches_a_diagnosis_only_to_a_miss_on_its_side() -> None:

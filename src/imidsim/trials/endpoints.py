@@ -57,7 +57,26 @@ class ArmEndpoints:
                 "grade34_neutropenia_pct": round(100.0 * float(np.mean(self.anc_grade >= 3)), 2),
                 "grade34_thrombocytopenia_pct": round(100.0 * float(np.mean(self.plt_grade >= 3)),
                                                       2),
-                "progression_events": int(self.event.sum())}
+                "progression_events": int(self.event.sum()),
+                "best_response_counts": self.best_counts(),
+                "progression_month_percentiles": self.progression_percentiles()}
+
+    def best_counts(self) -> dict[str, int]:
+        """Patients per best-response category, best first (categories nobody reached left
+        out)."""
+        counts = {c: sum(b == c for b in self.best) for c in ORDER}
+        return {c: k for c, k in counts.items() if k}
+
+    def progression_percentiles(self) -> dict[str, float] | None:
+        """10th, 50th and 90th percentile of the progression times (months) of the patients who
+        progressed: how spread out the events are, which a median alone does not show (not a
+        Kaplan-Meier estimate: censored patients are not in it). None without events."""
+        times = self.pfs_months[self.event]
+        if times.size == 0:
+            return None
+        p10, p50, p90 = np.percentile(times, [10, 50, 90])
+        return {"p10": round(float(p10), 2), "p50": round(float(p50), 2),
+                "p90": round(float(p90), 2)}
 
 
 CONFIRMATIONS = {"mprotein": 2}  # consecutive assessments a response must hold (IMWG 2016)

@@ -47,6 +47,22 @@ def enrolment(result: TrialResult) -> str:
             f"{spec.assessment_interval_days:g} days.")
 
 
+def arm_outcomes(result: TrialResult) -> list[str]:
+    """One line per arm: best responses by category and the spread of progression times (the
+    10th/50th/90th percentile among patients who progressed), to see *how* an arm reaches its
+    ORR and median (e.g. progressions clustered in a narrow window)."""
+    lines = []
+    for arm in result.arms:
+        s = arm.summary()
+        best = ", ".join(f"{c} {k}" for c, k in s["best_response_counts"].items())  # type: ignore[union-attr]
+        pct = s["progression_month_percentiles"]
+        prog = ("no progression" if pct is None else
+                f"{s['progression_events']} progressions at months {pct['p10']:.1f} / "  # type: ignore[index]
+                f"{pct['p50']:.1f} / {pct['p90']:.1f} (10th / 50th / 90th percentile)")  # type: ignore[index]
+        lines.append(f"{arm.name} (n={arm.n}): best response {best}; {prog}")
+    return lines
+
+
 def km_plot(result: TrialResult, path: Path) -> None:
     import matplotlib
 
@@ -82,6 +98,7 @@ def write_report(result: TrialResult, out_dir: str | Path) -> dict[str, str]:
             f"</title></head><body><h1>{html.escape(result.spec.name)}</h1>"
             f"<p>seed {result.seed}; sources: {html.escape(', '.join(result.spec.source))}</p>"
             f"<p>{html.escape(enrolment(result))}</p>"
+            f"<ul>{''.join(f'<li>{html.escape(x)}</li>' for x in arm_outcomes(result))}</ul>"
             f"<table border='1'><tr><th>arm</th><th>quantity</th><th>simulated</th>"
             f"<th>published</th></tr>{cells}</table><img src='kaplan_meier.png'></body></html>")
     (out / "report.html").write_text(page)
