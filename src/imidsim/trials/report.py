@@ -53,12 +53,11 @@ def arm_outcomes(result: TrialResult) -> list[str]:
     ORR and median (e.g. progressions clustered in a narrow window)."""
     lines = []
     for arm in result.arms:
-        s = arm.summary()
-        best = ", ".join(f"{c} {k}" for c, k in s["best_response_counts"].items())  # type: ignore[union-attr]
-        pct = s["progression_month_percentiles"]
+        best = ", ".join(f"{c} {k}" for c, k in arm.best_counts().items())
+        pct = arm.progression_percentiles()
         prog = ("no progression" if pct is None else
-                f"{s['progression_events']} progressions at months {pct['p10']:.1f} / "  # type: ignore[index]
-                f"{pct['p50']:.1f} / {pct['p90']:.1f} (10th / 50th / 90th percentile)")  # type: ignore[index]
+                f"{int(arm.event.sum())} progressions at months {pct['p10']:.1f} / "
+                f"{pct['p50']:.1f} / {pct['p90']:.1f} (10th / 50th / 90th percentile)")
         lines.append(f"{arm.name} (n={arm.n}): best response {best}; {prog}")
     return lines
 
