@@ -218,14 +218,20 @@ def _arm(name: str, responders: int, n: int, pfs: float) -> ArmEndpoints:
                         np.ones(n, bool), np.zeros(n, int), np.zeros(n, int))
 
 
-def test_scorecard_applies_the_issue_tolerances() -> None:
-    spec = parse_trial(_small(arms=[
+def _scored_spec(dex_confidence: str) -> TrialSpec:
+    """Rd (ORR 60 %, PFS 12 months, high confidence) against dex (20 %, 4 months), HR 0.4
+    (0.3-0.5)."""
+    return parse_trial(_small(arms=[
         {"name": "Rd", "regimen": "Rd", "n": 100,
          "published": {"orr_pct": 60, "median_pfs_months": 12, "confidence": "high"}},
         {"name": "dex", "regimen": "placebo-HiDex", "n": 100,
-         "published": {"orr_pct": 20, "median_pfs_months": 4, "confidence": "low"}}],
+         "published": {"orr_pct": 20, "median_pfs_months": 4, "confidence": dex_confidence}}],
         comparisons=[{"experimental": "Rd", "control": "dex", "hr": 0.4, "hr_ci": [0.3, 0.5],
                       "confidence": "medium"}]))
+
+
+def test_scorecard_applies_the_issue_tolerances() -> None:
+    spec = _scored_spec(dex_confidence="low")
     result = TrialResult(spec, 0, [_arm("Rd", 69, 100, 14.9), _arm("dex", 45, 100, 4.0)],
                          [{"experimental": "Rd", "control": "dex", "hr": 0.55,
                            "hr_ci": [0.4, 0.7]}])
@@ -340,13 +346,7 @@ def test_arm_summary_gives_best_responses_and_the_spread_of_progressions() -> No
 
 
 def test_scorecard_attaches_a_diagnosis_only_to_a_miss_on_its_side() -> None:
-    spec = parse_trial(_small(arms=[
-        {"name": "Rd", "regimen": "Rd", "n": 100,
-         "published": {"orr_pct": 60, "median_pfs_months": 12, "confidence": "high"}},
-        {"name": "dex", "regimen": "placebo-HiDex", "n": 100,
-         "published": {"orr_pct": 20, "median_pfs_months": 4, "confidence": "high"}}],
-        comparisons=[{"experimental": "Rd", "control": "dex", "hr": 0.4, "hr_ci": [0.3, 0.5],
-                      "confidence": "medium"}]))
+    spec = _scored_spec(dex_confidence="high")
     notes = parse_diagnoses([
         {"trial": spec.name, "arm": "Rd", "quantity": "orr", "side": "high",
          "cause": "too many  responders", "evidence": "here"},

@@ -34,7 +34,7 @@ from imidsim.trials.endpoints import (
     hazard_ratio,
     patient_endpoints,
 )
-from imidsim.trials.population import population, sample
+from imidsim.trials.population import Window, population, sample
 from imidsim.trials.spec import TrialSpec
 
 CHUNK = 100  # patients per shard by default (bounds memory; results do not depend on it)
@@ -73,8 +73,7 @@ def _arm_seed(seed: int, arm_index: int) -> int:
 
 @lru_cache(maxsize=16)
 def _arm_table(pop_name: str, n: int, arm_seed: int,
-               entry: tuple[tuple[str, tuple[float | None, float | None]], ...] = ()
-               ) -> pd.DataFrame:
+               entry: tuple[tuple[str, Window], ...] = ()) -> pd.DataFrame:
     return sample(population(pop_name), n, arm_seed, entry=dict(entry))
 
 
