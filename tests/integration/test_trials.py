@@ -89,6 +89,9 @@ def test_specs_carry_no_model_parameters() -> None:
     ({"eligibility": {"crcl_ml_min": [60, 40]}}, ["eligibility.crcl_ml_min", "60", "above", "40"]),
     ({"eligibility": {"crcl_ml_min": [None, None]}}, ["eligibility.crcl_ml_min", "screens nobody"]),
     ({"eligibility": {"crcl_ml_min": "high"}}, ["eligibility.crcl_ml_min", "'high'"]),
+    ({"response_at_day": 400}, ["response_at_day 400", "after the end of follow-up",
+                                "follow_up_months 6"]),
+    ({"response_at_day": 0}, ["response_at_day", "greater than 0"]),
 ])
 def test_malformed_spec_names_the_field(change: dict[str, Any], expected: list[str]) -> None:
     with pytest.raises(InputError) as err:
@@ -406,3 +409,21 @@ def test_malformed_diagnosis_names_the_entry_and_field(entry: dict[str, Any],
         parse_diagnoses([entry])
     for w in words:
         assert w in str(err.value), (w, str(err.value))
+
+
+def test_response_at_a_time_point_changes_only_the_response_readout() -> None:
+    """``response_at_day`` reads each patient's response at one assessment: the same patients
+    and progression times as the best-response run, an ORR and CR that cannot exceed the best
+    response's, and every patient counted (NE for those who left before it)."""
+    from imidsim.trials.report import arm_outcomes
+
+    best = run_trial(parse_trial(_small()), n_per_arm=12, seed=4)
+    at = run_trial(parse_trial(_small(response_at_day=84)), n_per_arm=12, seed=4)
+    for b, a in zip(best.arms, at.arms, strict=True):
+        np.testing.assert_array_equal(a.pfs_months, b.pfs_months)
+        np.testing.assert_array_equal(a.event, b.event)
+        assert a.rate(("CR", "VGPR", "PR")) <= b.rate(("CR", "VGPR", "PR"))
+        assert a.rate(("CR",)) <= b.rate(("CR",))
+        assert sum(a.best_counts().values()) == a.n
+    assert any(a.best != b.best for a, b in zip(at.arms, best.arms, strict=True))
+    assert all(": response at day 84 " in line for line in arm_outcomes(at))

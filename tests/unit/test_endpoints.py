@@ -42,3 +42,29 @@ def test_lymphoma_response_counts_at_a_single_assessment() -> None:
     spd = np.array([50.0, 20.0, 60.0, 60.0, 60.0, 60.0, 60.0, 60.0, 60.0, 60.0, 60.0])
     best, _, event = patient_endpoints("spd", DAYS, spd, 28.0, 280.0)
     assert best == "PR" and event
+
+
+def test_response_at_a_time_point_reads_one_assessment() -> None:
+    """GALEN-style 'response at the end of induction' (day 168 here): the category at the first
+    assessment on or after the day, not the best one; progression before it is PD and leaving
+    the study before it is NE (a non-responder)."""
+    # Lugano, assessments every 28 days: a PR at day 56 that has faded to SD by day 168
+    faded = np.array([50.0, 30.0, 20.0, 26.0, 28.0, 28.0, 28.0, 28.0, 28.0, 28.0, 28.0])
+    assert patient_endpoints("spd", DAYS, faded, 28.0, 280.0)[0] == "PR"
+    assert patient_endpoints("spd", DAYS, faded, 28.0, 280.0, 168.0)[0] == "SD"
+    # a slow responder: SD until day 140, PR at day 168 and CR later
+    slow = np.array([50.0, 45.0, 40.0, 35.0, 30.0, 28.0, 20.0, 10.0, 1.0, 1.0, 1.0])
+    assert patient_endpoints("spd", DAYS, slow, 28.0, 280.0, 168.0)[0] == "PR"
+    assert patient_endpoints("spd", DAYS, slow, 28.0, 280.0, 160.0)[0] == "PR"  # next one
+    assert patient_endpoints("spd", DAYS, slow, 28.0, 280.0)[0] == "CR"
+    # left the study at day 150: not evaluable at day 168, whatever came before
+    best, _, event = patient_endpoints("spd", DAYS, faded, 28.0, 150.0, 168.0)
+    assert best == "NE" and not event
+    # progressed at day 84 (+50 % over the nadir): PD at day 168, PFS unchanged
+    relapse = np.array([50.0, 20.0, 40.0, 40.0, 40.0, 40.0, 40.0, 40.0, 40.0, 40.0, 40.0])
+    best, pfs, event = patient_endpoints("spd", DAYS, relapse, 28.0, 280.0, 168.0)
+    assert (best, event) == ("PD", True) and pfs == pytest.approx(56.0 / 30.4375)
+    # IMWG: the response at the time point still needs the next assessment to confirm it
+    mprot = np.array([1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 0.4, 0.4, 0.9, 0.9, 0.9])
+    assert patient_endpoints("mprotein", DAYS, mprot, 28.0, 280.0, 168.0)[0] == "PR"
+    assert patient_endpoints("mprotein", DAYS, mprot, 28.0, 280.0, 196.0)[0] == "SD"

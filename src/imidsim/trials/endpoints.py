@@ -12,6 +12,12 @@ not the trial's). IMWG requires every response category to be confirmed by two c
 assessments (Kumar et al., Lancet Oncol 2016): a patient's myeloma response at an assessment is
 the worse of that assessment and the next one. Lugano needs no confirmation (a single
 assessment); iwCLL's two-month persistence is not applied (the CLL specs assess every 3 months).
+
+A trial whose primary response is read at one time point (GALEN: "overall response at the end
+of induction") sets ``response_at_day``: the response is then the category at the first
+scheduled assessment on or after that day (confirmed as above), ``PD`` for a patient who
+progressed by then and ``NE`` (not evaluable: a non-responder) for one who left the study
+before it. The ``best_response`` column and counts then hold that response.
 """
 
 from __future__ import annotations
@@ -64,7 +70,7 @@ class ArmEndpoints:
     def best_counts(self) -> dict[str, int]:
         """Patients per best-response category, best first (categories nobody reached left
         out)."""
-        counts = {c: sum(b == c for b in self.best) for c in ORDER}
+        counts = {c: sum(b == c for b in self.best) for c in CATEGORIES}
         return {c: k for c, k in counts.items() if k}
 
     def progression_percentiles(self) -> dict[str, float] | None:
@@ -80,6 +86,7 @@ class ArmEndpoints:
 
 
 CONFIRMATIONS = {"mprotein": 2}  # consecutive assessments a response must hold (IMWG 2016)
+CATEGORIES = (*ORDER, "NE")  # NE: left the study before a fixed-time response assessment
 
 
 def best_confirmed(kind: str, cats: list[str]) -> str:
@@ -90,9 +97,26 @@ def best_confirmed(kind: str, cats: list[str]) -> str:
     return min(held, key=ORDER.index) if held else "SD"
 
 
+def response_at(kind: str, times: np.ndarray, cats: list[str], i_prog: int | None,
+                censor_day: float, day: float) -> str:
+    """Response at the first assessment on or after ``day`` (``times``/``cats`` from baseline
+    on): PD if progression came at or before it, NE if the patient left the study first or no
+    assessment is that late."""
+    j = int(np.searchsorted(times, day - 1e-9))
+    if i_prog is not None and i_prog <= j and times[i_prog] <= censor_day:
+        return "PD"
+    if j >= len(times) or times[j] > censor_day:
+        return "NE"
+    stop = len(cats) if i_prog is None else i_prog
+    return best_confirmed(kind, cats[j:min(j + CONFIRMATIONS.get(kind, 1), stop)] or ["SD"])
+
+
 def patient_endpoints(kind: str, t_days: np.ndarray, readout: np.ndarray,
-                      assess_every_days: float, censor_day: float) -> tuple[str, float, bool]:
-    """(best response, PFS months, progressed?) for one patient's readout trajectory."""
+                      assess_every_days: float, censor_day: float,
+                      response_day: float | None = None) -> tuple[str, float, bool]:
+    """(best response, PFS months, progressed?) for one patient's readout trajectory; with
+    ``response_day`` the response at that time point (:func:`response_at`) instead of the
+    best."""
     idx = np.unique(np.searchsorted(t_days, np.arange(0.0, t_days[-1] + 1e-9,
                                                       assess_every_days)))
     idx = idx[idx < len(t_days)]
@@ -103,8 +127,11 @@ def patient_endpoints(kind: str, t_days: np.ndarray, readout: np.ndarray,
     if i_prog is not None:
         stop = min(stop, i_prog)
     best = best_confirmed(kind, [categorise(kind, base, float(v)) for v in values[1:stop]])
+    if response_day is not None:
+        best = response_at(kind, times, [categorise(kind, base, float(v)) for v in values],
+                           i_prog, censor_day, response_day)
     if i_prog is not None and times[i_prog] <= censor_day:
-        if best == "SD" and np.argmin(values[:i_prog]) == 0:
+        if response_day is None and best == "SD" and np.argmin(values[:i_prog]) == 0:
             best = "PD"  # progressed without ever falling below baseline
         return best, float(times[i_prog]) / DAYS_PER_MONTH, True
     return best, float(censor_day) / DAYS_PER_MONTH, False

@@ -58,7 +58,9 @@ def arm_outcomes(result: TrialResult) -> list[str]:
         prog = ("no progression" if pct is None else
                 f"{int(arm.event.sum())} progressions at months {pct['p10']:.1f} / "
                 f"{pct['p50']:.1f} / {pct['p90']:.1f} (10th / 50th / 90th percentile)")
-        lines.append(f"{arm.name} (n={arm.n}): best response {best}; {prog}")
+        day = result.spec.response_at_day
+        what = "best response" if day is None else f"response at day {day:g}"
+        lines.append(f"{arm.name} (n={arm.n}): {what} {best}; {prog}")
     return lines
 
 

@@ -156,7 +156,7 @@ def shard_rows(task: ShardTask) -> pd.DataFrame:
     for i in range(len(part)):
         censor = min(horizon, float(dropout[i]))
         b, p, e = patient_endpoints(kind, t, res.series(readout, i),
-                                    spec.assessment_interval_days, censor)
+                                    spec.assessment_interval_days, censor, spec.response_at_day)
         # toxicity counts while the patient is on study: until progression is detected (the
         # patient then leaves the regimen, which the simulation keeps giving) or censoring
         on = t <= (p * DAYS_PER_MONTH if e else censor)

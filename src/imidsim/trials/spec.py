@@ -55,6 +55,9 @@ class TrialSpec(_Strict):
     dropout_per_year: float = Field(0.05, ge=0, lt=1)
     assessment_interval_days: float = Field(28.0, gt=0, le=120)
     pfs_endpoint: str = "PFS"
+    # response read at one scheduled assessment (the first on or after this day, e.g. the end of
+    # induction) instead of the best response; None: best response (the default)
+    response_at_day: float | None = Field(None, gt=0)
     comparisons: list[Comparison] = Field(default_factory=list)
     # entry criteria on top of the population's window, by clinical name (ENTRY_CRITERIA):
     # {name: [min, max]}, either bound null
@@ -86,6 +89,11 @@ class TrialSpec(_Strict):
             for arm in (c.experimental, c.control):
                 if arm not in names:
                     raise ValueError(f"comparison arm '{arm}' is not one of {names}")
+        horizon = self.follow_up_months * 30.4375
+        if self.response_at_day is not None and self.response_at_day > horizon:
+            raise ValueError(f"response_at_day {self.response_at_day:g} is after the end of "
+                             f"follow-up (day {horizon:g}, follow_up_months "
+                             f"{self.follow_up_months:g})")
         for a, reg in zip(self.arms, regimens, strict=True):
             cycle = reg.phases[0].cycle_days if reg.phases and reg.phases[0].cycle_days \
                 else reg.cycle_days
