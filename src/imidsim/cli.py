@@ -347,6 +347,15 @@ def validate(
         "--seeds", help="comma-separated seeds (e.g. 0,1,2; overrides --seed): run the "
         "scorecard once per seed and report each seed's count, their mean and, per check, "
         "how many seeds pass it")] = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="results store folder: each trial's shards go to STORE/seed-S/TRIAL as "
+        "they finish")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="complete an interrupted validation in --store (verified shards are "
+        "reused)")] = False,
+    scheduler: Annotated[str, typer.Option(
+        "--scheduler", help=f"{SCHEDULER_HELP}; the default is none (trials run one after "
+        "another, each on the cores numba is given)")] = "none",
 ) -> None:
     """Run every trial spec and print the scorecard (PFS +/-25 %, ORR +/-10 pts, HR in CI)."""
     from rich.table import Table
@@ -355,12 +364,24 @@ def validate(
 
     if n_per_arm < 1:
         raise InputError(f"--n-per-arm: {n_per_arm} is not valid; expected a positive number")
+    if resume and store is None:
+        raise InputError("--resume: needs --store PATH (the store folder of the validation)")
+    check_scheduler(scheduler)
     trials = load_specs(find_specs(specs, only))
     cap = None if published_n else n_per_arm
+    run = {"store": store, "resume": resume, "scheduler": scheduler}
+    try:
+        cards = _scorecards(trials, cap, [seed] if seeds is None else _seed_list(seeds), run)
+    except KeyboardInterrupt:
+        if store is None:
+            raise
+        print(f"error: interrupted; the finished shards are kept in {store}: run the same "
+              f"command with --resume to complete the validation", file=sys.stderr)
+        sys.exit(130)
     if seeds is not None:
-        _validate_seeds(_scorecards(trials, cap, _seed_list(seeds)), cap, as_json, out)
+        _validate_seeds(cards, cap, as_json, out)
         return
-    card = _scorecards(trials, cap, [seed])[0]
+    card = cards[0]
     data = card.as_dict()
     if _write_json(data, out, "scorecard.json", as_json):
         return
@@ -407,8 +428,10 @@ def _seed_list(text: str) -> list[int]:
     return out
 
 
-def _scorecards(trials: list[TrialSpec], cap: int | None, seeds: list[int]) -> list[Scorecard]:
-    """Run the scorecard once per seed under one progress bar."""
+def _scorecards(trials: list[TrialSpec], cap: int | None, seeds: list[int],
+                run: dict[str, object] | None = None) -> list[Scorecard]:
+    """Run the scorecard once per seed under one progress bar (``run``: the store, resume and
+    scheduler keywords of :func:`imidsim.trials.validate.validate`)."""
     from imidsim.progress import patient_progress
     from imidsim.trials.validate import planned_patients
     from imidsim.trials.validate import validate as run_validation
@@ -421,7 +444,7 @@ def _scorecards(trials: list[TrialSpec], cap: int | None, seeds: list[int]) -> l
             cards.append(run_validation(
                 trials, n_per_arm=cap, seed=seed,
                 on_trial=lambda name, pre=label: progress.update(bar, description=pre + name),
-                on_shard=lambda shard: progress.advance(bar, shard.size)))
+                on_shard=lambda shard: progress.advance(bar, shard.size), **(run or {})))
     return cards
 
 

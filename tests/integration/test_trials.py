@@ -427,3 +427,60 @@ def test_response_at_a_time_point_changes_only_the_response_readout() -> None:
         assert sum(a.best_counts().values()) == a.n
     assert any(a.best != b.best for a, b in zip(at.arms, best.arms, strict=True))
     assert all(": response at day 84 " in line for line in arm_outcomes(at))
+
+
+def test_validate_store_resume_completes_an_interrupted_validation(tmp_path: Path) -> None:
+    """``validate --store S``: each trial and seed keeps its shards in S/seed-N/TRIAL; the same
+    store without --resume is refused; after losing one shard and corrupting another (an
+    interrupted, partly written run), --resume redoes just those and gives the same scorecards
+    as the uninterrupted run, which equals a run without a store."""
+    from typer.testing import CliRunner
+
+    from imidsim.cli import app
+
+    runner = CliRunner()
+    store = tmp_path / "val"
+    base = ["validate", "--specs", str(ROOT / "examples" / "trials"), "--only", "ofa_len",
+            "--json", "--n-per-arm", "12", "--seeds", "0,1"]
+    first = runner.invoke(app, [*base, "--store", str(store)])
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    plain = json.loads(runner.invoke(app, base).stdout)
+    assert data == plain
+    shards = {s: sorted((store / f"seed-{s}").glob("*/shards/*.parquet")) for s in (0, 1)}
+    assert all(len(v) == 1 for v in shards.values()), shards
+    assert shards[0][0].parent.parent.name == "Ofatumumab_lenalidomide_R_R_CLL"
+    again = runner.invoke(app, [*base, "--store", str(store)])
+    assert again.exit_code != 0 and "--resume" in str(again.exception)
+    shards[1][0].unlink()
+    shards[0][0].write_bytes(shards[0][0].read_bytes()[:100])
+    resumed = runner.invoke(app, [*base, "--store", str(store), "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads(resumed.stdout) == data
+    orphan = runner.invoke(app, [*base, "--resume"])
+    assert orphan.exit_code != 0 and "--resume" in str(orphan.exception)
+    assert "--store" in str(orphan.exception)
+
+
+def test_validate_passes_its_scheduler_and_store_to_every_trial(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each trial runs with validate's scheduler, resume flag and its own store folder."""
+    import imidsim.trials.validate as val
+
+    seen: list[dict[str, Any]] = []
+    real = val.run_trial
+
+    def spy(spec: TrialSpec, **kw: Any) -> Any:
+        seen.append({"trial": spec.name, **kw})
+        return real(spec, **{**kw, "store": None, "resume": False, "scheduler": "none"})
+
+    monkeypatch.setattr(val, "run_trial", spy)
+    specs = [parse_trial(_small()), parse_trial(_small(name="small / other"))]
+    val.validate(specs, n_per_arm=6, seed=3, store=tmp_path, resume=True,
+                 scheduler="tcp://127.0.0.1:8786")
+    assert [s["scheduler"] for s in seen] == ["tcp://127.0.0.1:8786"] * 2
+    assert all(s["resume"] for s in seen)
+    assert [s["store"].root for s in seen] == [tmp_path / "seed-3" / "small",
+                                                tmp_path / "seed-3" / "small_other"]
+    with pytest.raises(InputError, match="share a store folder"):
+        val.validate([specs[0], parse_trial(_small(name="small?"))], store=tmp_path)

@@ -210,7 +210,8 @@ def run_trial(spec: TrialSpec, n_per_arm: int | None = None, seed: int = 0,
     With ``store``, each shard is written as soon as it finishes and the endpoints are computed
     from the stored rows; ``resume`` completes an interrupted run in that store. ``scheduler``
     is ``none`` (in process), ``local`` or ``tcp://HOST:PORT`` (Dask). ``on_shard`` is called
-    after each shard is kept (written or held in memory).
+    after each shard is kept (written or held in memory), and for each shard a resumed run
+    reuses.
 
     ``parameters`` (for calibration only; trial specs never carry model parameters) overrides
     model parameters in every arm whose model has them (see :func:`arm_parameters`); they are
@@ -226,6 +227,9 @@ def run_trial(spec: TrialSpec, n_per_arm: int | None = None, seed: int = 0,
         if store is not None:
             rec = store.prepare(ident, plan, resume=resume)
             done, info["reused"], info["deleted"] = rec.reused, len(rec.reused), rec.deleted
+            for s in plan:
+                if s.key in done and on_shard is not None:
+                    on_shard(s)
         pkg = "" if scheduler == "none" else ident.package_sha256
         todo = [ShardTask(spec, seed, s, pkg, per_arm[s.arm_index])
                 for s in plan if s.key not in done]

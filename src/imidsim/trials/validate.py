@@ -16,12 +16,13 @@ where the miss has been investigated, its measured cause (``diagnosis``, from
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from imidsim.errors import InputError
-from imidsim.store import Shard
+from imidsim.store import ResultStore, Shard
 from imidsim.trials.diagnoses import Diagnosis, Key, Side, diagnosis_for
 from imidsim.trials.runner import TrialResult, run_trial
 from imidsim.trials.spec import TrialSpec, load_trial
@@ -200,19 +201,41 @@ def planned_patients(specs: list[TrialSpec], n_per_arm: int | None = None) -> in
     return total
 
 
+def run_folder(root: Path, spec: TrialSpec, seed: int) -> Path:
+    """The store folder of one trial's run at one seed under a validation store ``root``:
+    ``root/seed-S/<trial name, with characters other than letters, digits, '.', '-' and '_'
+    as '_'>``."""
+    return root / f"seed-{seed}" / (re.sub(r"[^A-Za-z0-9._-]+", "_", spec.name).strip("_")
+                                    or "trial")
+
+
 def validate(specs: list[TrialSpec], *, n_per_arm: int | None = None, seed: int = 0,
              on_trial: Callable[[str], None] | None = None,
-             on_shard: Callable[[Shard], None] | None = None) -> Scorecard:
+             on_shard: Callable[[Shard], None] | None = None, store: Path | None = None,
+             resume: bool = False, scheduler: str = "none") -> Scorecard:
     """Simulate every spec (see :func:`load_specs`; arm sizes capped at ``n_per_arm``) and score
     it; ``on_trial`` is called with each trial's name before it runs, ``on_shard`` after each
-    block of patients."""
+    block of patients (computed or, on resume, reused).
+
+    With ``store``, each trial's shards are written to its own results store under it
+    (:func:`run_folder`) as they finish; ``resume`` completes an interrupted validation,
+    reusing every verified shard, so the scorecard equals an uninterrupted one. ``scheduler``
+    runs each trial's shards on Dask workers (``local`` or ``tcp://HOST:PORT``)."""
+    if store is not None:
+        folders = [run_folder(store, s, seed) for s in specs]
+        twice = sorted({f.name for f in folders if folders.count(f) > 1})
+        if twice:
+            raise InputError(f"--store: trials {twice} would share a store folder; expected "
+                             "trial names that differ in letters or digits")
     checks: list[Check] = []
     results = []
     for spec in specs:
         if on_trial:
             on_trial(spec.name)
         res = run_trial(spec, n_per_arm=arm_size(spec, n_per_arm), seed=seed,
-                        on_shard=on_shard)
+                        on_shard=on_shard, scheduler=scheduler, resume=resume,
+                        store=None if store is None else ResultStore(run_folder(store, spec,
+                                                                                seed)))
         results.append(res.as_dict())
         checks += arm_checks(spec, res)
     return Scorecard(checks, results, seed, n_per_arm)
