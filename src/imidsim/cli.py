@@ -369,9 +369,9 @@ def validate(
     check_scheduler(scheduler)
     trials = load_specs(find_specs(specs, only))
     cap = None if published_n else n_per_arm
-    run = {"store": store, "resume": resume, "scheduler": scheduler}
     try:
-        cards = _scorecards(trials, cap, [seed] if seeds is None else _seed_list(seeds), run)
+        cards = _scorecards(trials, cap, [seed] if seeds is None else _seed_list(seeds),
+                            store=store, resume=resume, scheduler=scheduler)
     except KeyboardInterrupt:
         if store is None:
             raise
@@ -428,10 +428,11 @@ def _seed_list(text: str) -> list[int]:
     return out
 
 
-def _scorecards(trials: list[TrialSpec], cap: int | None, seeds: list[int],
-                run: dict[str, object] | None = None) -> list[Scorecard]:
-    """Run the scorecard once per seed under one progress bar (``run``: the store, resume and
-    scheduler keywords of :func:`imidsim.trials.validate.validate`)."""
+def _scorecards(trials: list[TrialSpec], cap: int | None, seeds: list[int], *,
+                store: Path | None = None, resume: bool = False,
+                scheduler: str = "none") -> list[Scorecard]:
+    """Run the scorecard once per seed under one progress bar (``store``, ``resume`` and
+    ``scheduler`` as in :func:`imidsim.trials.validate.validate`)."""
     from imidsim.progress import patient_progress
     from imidsim.trials.validate import planned_patients
     from imidsim.trials.validate import validate as run_validation
@@ -444,7 +445,8 @@ def _scorecards(trials: list[TrialSpec], cap: int | None, seeds: list[int],
             cards.append(run_validation(
                 trials, n_per_arm=cap, seed=seed,
                 on_trial=lambda name, pre=label: progress.update(bar, description=pre + name),
-                on_shard=lambda shard: progress.advance(bar, shard.size), **(run or {})))
+                on_shard=lambda shard: progress.advance(bar, shard.size), store=store,
+                resume=resume, scheduler=scheduler))
     return cards
 
 
