@@ -427,6 +427,7 @@ def test_response_at_a_time_point_changes_only_the_response_readout() -> None:
         assert sum(a.best_counts().values()) == a.n
     assert any(a.best != b.best for a, b in zip(at.arms, best.arms, strict=True))
     assert all(": response at day 84 " in line for line in arm_outcomes(at))
+    assert at.as_dict()["response_at_day"] == 84 and best.as_dict()["response_at_day"] is None
 
 
 def test_validate_store_resume_completes_an_interrupted_validation(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ class TrialResult:
 
     def as_dict(self) -> dict[str, object]:
         return {"trial": self.spec.name, "seed": self.seed,
+                "response_at_day": self.spec.response_at_day,
                 "arms": [a.summary() for a in self.arms], "comparisons": self.comparisons}
 
 
