@@ -27,10 +27,11 @@ from scipy.integrate._ivp import dop853_coefficients as dop853
 from scipy.optimize import brentq
 
 from imidsim.bench import bench_patients, bench_scenario
+from imidsim.engine.kernel_template import FAC_DOWN, FAC_UP, LAM_MAX, LAMH_MAX, SAFE
+from imidsim.engine.solve import INTEGRATING_FACTOR_MIN as LAMH_MIN
 from imidsim.engine.solve import initial_state
 
 RTOL, ATOL = 1e-6, 1e-9
-LAMH_MIN, LAM_MAX = 0.2, 10.0  # the engine's transform rule (solve.py, kernel_template.py)
 DAY = 9
 C = [0.0, 0.2, 0.3, 0.8, 8 / 9, 1.0]
 A = [[], [0.2], [3 / 40, 9 / 40], [44 / 45, -56 / 15, 32 / 9],
@@ -98,14 +99,20 @@ def f_at(t: float, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def lawson(t: float, x: np.ndarray, h: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """One engine attempt: (x1, error norm, per-species squared scaled error, transformed)."""
+def transformed(t: float, x: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """f(x) at the step's start, the species the engine transforms for a step ``h``, and their
+    loss rates L (0 for the others), by the engine's rule."""
     f0, lam = np.zeros(ns), np.zeros(ns)
     rhs_lam(t, x, p, at(t)[1], f0, lam)
     tr = (lam * h > LAMH_MIN) & (lam <= LAM_MAX)
-    L = np.where(tr, np.minimum(lam, 300.0 / h), 0.0)
+    return f0, tr, np.where(tr, np.minimum(lam, LAMH_MAX / h), 0.0)
+
+
+def lawson_frame(t: float, x: np.ndarray, h: float):
+    """The engine's Lawson transform for one attempt: (f0, transformed, L, u0, stage), where
+    ``stage(c, u)`` maps a stage value ``u`` at ``t + c h`` to (its derivative in u, x)."""
+    f0, tr, L = transformed(t, x, h)
     S = np.where(tr, x + f0 / np.where(tr, L, 1.0), 0.0)
-    u0 = np.where(tr, x - S, x)
 
     def stage(ci: float, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         e = np.exp(-L * ci * h)
@@ -113,6 +120,12 @@ def lawson(t: float, x: np.ndarray, h: float) -> tuple[np.ndarray, float, np.nda
         fx = f_at(t + ci * h, xx)
         return np.where(tr, (fx + L * (xx - S)) / e, fx), xx
 
+    return f0, tr, L, np.where(tr, x - S, x), stage
+
+
+def lawson(t: float, x: np.ndarray, h: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """One engine attempt: (x1, error norm, per-species squared scaled error, transformed)."""
+    f0, tr, L, u0, stage = lawson_frame(t, x, h)
     ks = [np.where(tr, 0.0, f0)]
     for i in range(1, 6):
         ks.append(stage(C[i], u0 + h * sum(b * k for b, k in zip(A[i], ks, strict=False)))[0])
@@ -137,9 +150,7 @@ def phis(z: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def etdrk4(t: float, x: np.ndarray, h: float) -> tuple[np.ndarray, float]:
     """Cox-Matthews ETDRK4 with the ETD3 solution as error estimate (5 evaluations)."""
-    f0, lam = np.zeros(ns), np.zeros(ns)
-    rhs_lam(t, x, p, at(t)[1], f0, lam)
-    L = np.where((lam * h > LAMH_MIN) & (lam <= LAM_MAX), lam, 0.0)
+    f0, _, L = transformed(t, x, h)
 
     def n(tt: float, xx: np.ndarray) -> np.ndarray:
         return f_at(tt, xx) + L * xx
@@ -164,19 +175,7 @@ def etdrk4(t: float, x: np.ndarray, h: float) -> tuple[np.ndarray, float]:
 def lawson853(t: float, x: np.ndarray, h: float) -> tuple[np.ndarray, float]:
     """The same Lawson transform on DOP853 (SciPy's coefficients and error norm, 12
     evaluations)."""
-    f0, lam = np.zeros(ns), np.zeros(ns)
-    rhs_lam(t, x, p, at(t)[1], f0, lam)
-    tr = (lam * h > LAMH_MIN) & (lam <= LAM_MAX)
-    L = np.where(tr, np.minimum(lam, 300.0 / h), 0.0)
-    S = np.where(tr, x + f0 / np.where(tr, L, 1.0), 0.0)
-    u0 = np.where(tr, x - S, x)
-
-    def stage(ci: float, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        e = np.exp(-L * ci * h)
-        xx = np.where(tr, S + e * u, u)
-        fx = f_at(t + ci * h, xx)
-        return np.where(tr, (fx + L * (xx - S)) / e, fx), xx
-
+    f0, tr, L, u0, stage = lawson_frame(t, x, h)
     a, c = dop853.A[:12, :12], dop853.C[:12]
     k = np.zeros((13, ns))
     k[0] = np.where(tr, 0.0, f0)
@@ -201,7 +200,7 @@ def day_steps(step, order: int) -> tuple[int, int]:
     while t < t1 - 1e-12:
         h = min(h, t1 - t)
         x1, err = step(t, x, h)[:2]
-        fac = 10.0 if err == 0 else min(10.0, max(0.2, 0.9 * err ** (-1 / order)))
+        fac = FAC_UP if err == 0 else min(FAC_UP, max(FAC_DOWN, SAFE * err ** (-1 / order)))
         if err <= 1:
             t, x, n = t + h, x1, n + 1
         else:
@@ -243,7 +242,7 @@ def main() -> None:
         print(f"   h = {h:g} h: Lawson DOPRI5 {el:.3g} / {true_error(xl, t + h):.3g}; "
               f"ETDRK4 {ee:.3g} / {true_error(xe, t + h):.3g}; "
               f"Lawson DOP853 {e8:.3g} / {true_error(x8, t + h):.3g}")
-    print("3. steps over the dosing day (DOPRI-style controller, safety 0.9)")
+    print(f"3. steps over the dosing day (DOPRI-style controller, safety {SAFE})")
     for name, step, order in (("Lawson DOPRI5", lawson, 5), ("ETDRK4/ETD3", etdrk4, 4),
                               ("Lawson DOP853", lawson853, 8)):
         n, rej = day_steps(step, order)
