@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -253,6 +255,20 @@ def regimens(
     console.print(table)
 
 
+@contextmanager
+def _resumable_on_interrupt(store: Path | None, what: str) -> Iterator[None]:
+    """On Ctrl-C with a store, say where the finished shards are and how to resume (exit 130);
+    without a store, let the interrupt through."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if store is None:
+            raise
+        print(f"error: interrupted; the finished shards are kept in {store}: run the same "
+              f"command with --resume to complete the {what}", file=sys.stderr)
+        sys.exit(130)
+
+
 @app.command()
 def trial(
     spec: Annotated[Path, typer.Argument(help="trial spec YAML")],
@@ -288,16 +304,10 @@ def trial(
             raise InputError(f"{flag}: needs --store PATH (the store folder of the run)")
     check_scheduler(scheduler)
     spec_obj = load_trial(spec)
-    try:
+    with _resumable_on_interrupt(store, "run"):
         result = run_trial(spec_obj, n_per_arm, seed, show_progress=not as_json,
                            store=None if store is None else ResultStore(store, catalog),
                            resume=resume, scheduler=scheduler, shard_size=shard_size)
-    except KeyboardInterrupt:
-        if store is None:
-            raise
-        print(f"error: interrupted; the finished shards are kept in {store}: run the same "
-              f"command with --resume to complete the run", file=sys.stderr)
-        sys.exit(130)
     if report is not None:
         write_report(result, report)
     if store is not None and not as_json:
@@ -369,15 +379,9 @@ def validate(
     check_scheduler(scheduler)
     trials = load_specs(find_specs(specs, only))
     cap = None if published_n else n_per_arm
-    try:
+    with _resumable_on_interrupt(store, "validation"):
         cards = _scorecards(trials, cap, [seed] if seeds is None else _seed_list(seeds),
                             store=store, resume=resume, scheduler=scheduler)
-    except KeyboardInterrupt:
-        if store is None:
-            raise
-        print(f"error: interrupted; the finished shards are kept in {store}: run the same "
-              f"command with --resume to complete the validation", file=sys.stderr)
-        sys.exit(130)
     if seeds is not None:
         _validate_seeds(cards, cap, as_json, out)
         return

@@ -485,3 +485,18 @@ def test_validate_passes_its_scheduler_and_store_to_every_trial(
                                                 tmp_path / "seed-3" / "small_other"]
     with pytest.raises(InputError, match="share a store folder"):
         val.validate([specs[0], parse_trial(_small(name="small?"))], store=tmp_path)
+
+
+def test_ctrl_c_with_a_store_says_how_to_resume(capsys: pytest.CaptureFixture[str]) -> None:
+    """``trial``/``validate`` with --store: Ctrl-C exits 130 naming the store and --resume;
+    without a store the interrupt goes through unchanged."""
+    from imidsim.cli import _resumable_on_interrupt
+
+    with pytest.raises(SystemExit) as done, _resumable_on_interrupt(Path("runs/val"),
+                                                                    "validation"):
+        raise KeyboardInterrupt
+    assert done.value.code == 130
+    err = capsys.readouterr().err
+    assert "runs/val" in err and "--resume to complete the validation" in err
+    with pytest.raises(KeyboardInterrupt), _resumable_on_interrupt(None, "run"):
+        raise KeyboardInterrupt
