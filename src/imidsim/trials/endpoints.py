@@ -126,10 +126,9 @@ def patient_endpoints(kind: str, t_days: np.ndarray, readout: np.ndarray,
     stop = int(np.searchsorted(times, censor_day, side="right"))
     if i_prog is not None:
         stop = min(stop, i_prog)
-    best = best_confirmed(kind, [categorise(kind, base, float(v)) for v in values[1:stop]])
-    if response_day is not None:
-        best = response_at(kind, times, [categorise(kind, base, float(v)) for v in values],
-                           i_prog, censor_day, response_day)
+    cats = [categorise(kind, base, float(v)) for v in values]
+    best = best_confirmed(kind, cats[1:stop]) if response_day is None else \
+        response_at(kind, times, cats, i_prog, censor_day, response_day)
     if i_prog is not None and times[i_prog] <= censor_day:
         if response_day is None and best == "SD" and np.argmin(values[:i_prog]) == 0:
             best = "PD"  # progressed without ever falling below baseline
