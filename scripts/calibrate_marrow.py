@@ -1,53 +1,65 @@
-"""Calibrate the bone-marrow drug-effect strength to lenalidomide grade 3-4 cytopenia rates.
+"""Calibrate the bone-marrow drug effects to the grade 3-4 cytopenia rates of seven arms.
 
-Targets (first 4 cycles, days 0-112, worst CTCAE v5.0 grade of the 2-hourly model output):
+Targets (first 4 cycles, days 0-112, worst CTCAE v5.0 grade of the 2-hourly model output),
+every published grade 3-4 neutropenia rate of a CRBN modulator in ``shared/data`` with a
+regimen the marrow calibration can run (anti-CD20 combinations are fitted per population,
+see ``patient.marrow_sensitivity`` in populations.yaml):
 
-* lenalidomide 25 mg d1-21/28 + dexamethasone 40 mg d1-4,9-12,17-20 (MM-010 interim, S10):
-  grade 3-4 neutropenia 16.5%, in a relapsed-myeloma population (>= 1 prior line) taken as
-  not heavily pretreated (``patient.heavily_pretreated = 0``);
-* lenalidomide 30 mg d1-21/28 monotherapy (Richardson 2009, S11, n=222): grade 3-4
-  neutropenia 60% and thrombocytopenia 39%, in a population of which 67% had >= 3 prior lines
-  (``patient.heavily_pretreated = 1`` for 67% of patients).
+==================  =====================================  ========  ===========
+data                regimen                                observed  pretreated
+==================  =====================================  ========  ===========
+S10 (MM-010 int.)   lenalidomide 25 mg d1-21/28 + dex 40   16.5 %    0
+MM-009              the same (trials_calibration.csv, low  41.2 %    0.3
+                    confidence; the myeloma_rr population)
+S11                 lenalidomide 30 mg d1-21/28            60 %      0.67
+MM-002              pomalidomide 4 mg d1-21/28             48 %      0.8
+MM-002              the same + dex 40 mg weekly            41 %      0.8
+STRATUS             the same + dex 40 mg weekly            49.7 %    0.8
+S29                 avadomide 3 mg daily                   52 %      0
+==================  =====================================  ========  ===========
 
-Fitted, in this order (everything else at its library value):
+"pretreated" is the share of ``patient.heavily_pretreated = 1`` in the fitted population (the
+trial populations' values; S10 is taken as not heavily pretreated, as before).
 
-1. ``marrow.mat_max_N`` to the S10 neutropenia rate (no pretreated patients);
-2. ``marrow.pretreated_sensitivity`` to the S11 neutropenia rate;
-3. ``marrow.mat_max_P`` to the S11 thrombocytopenia rate.
+Fitted jointly by least squares (equal weights, rates in points):
 
-Why a covariate: the model's same-population difference between 30 mg alone and 25 mg + dex
-is small (IKZF1 loss in progenitors is near-saturated above 25 mg, and the dexamethasone
-demargination is over before the neutrophil nadir around day 14-16), so the two published
-rates can only both be met if the heavily pretreated S11 population has less marrow reserve.
+* ``marrow.mat_max_N``, the IKZF1 maturation arrest (S72/T25);
+* ``marrow.pretreated_sensitivity``, the heavily pretreated marrow covariate;
+* ``marrow.ck1a_kill``, p53-driven precursor death on CK1alpha loss (review ref 171:
+  lenalidomide but not pomalidomide expands Trp53-mutant HSPCs through CK1alpha degradation,
+  i.e. CK1alpha loss imposes a p53-dependent cost on normal HSPCs), searched as a ratio to
+  ``mat_max_N`` on a grid;
+
+then ``marrow.mat_max_P`` to the S11 thrombocytopenia (39 %), with STRATUS's 24.1 % out of
+sample.
+
+Why three effects: the seven rates rank lenalidomide 30 mg above pomalidomide 4 mg and
+avadomide 3 mg close to both, while progenitor Ikaros loss ranks them avadomide > pomalidomide
+> lenalidomide (lenalidomide's CRBN occupancy saturates above 25 mg). The IKZF1 arrest alone
+with a covariate fitted to S10 and S11 (the fit before issue 5's fifth pass, printed by
+``--alternatives``) over-predicts every pomalidomide arm by 40 points. Only CK1alpha separates
+lenalidomide from pomalidomide and the CELMoDs (lenalidomide degrades it, pomalidomide at a
+tenth of the efficiency, avadomide not at all), so the data identify its strength.
 
 Method: ANC = anc0 * f(k, t) and PLT = plt0 * g(k, t), where k = mat_max * S is the only
 patient-specific quantity that moves the relative counts (S = the patient's effective marrow
-sensitivity). One batch simulation over a grid of k per regimen gives the relative nadirs
-f_min(k), g_min(k); a patient has grade >= 3 when anc0 * f_min(mat_max * S) < 1.0 (or
-plt0 * g_min < 50). The fit solves these rates for the population draws of
-``imidsim.modules.marrow.marrow_population`` (n=400, seed 20261); a direct simulation of the
-fitted populations then checks the rates. The CV of the marrow sensitivity is not
-identifiable from two rates: it is assumed (0.5) and the fit is repeated for 0.3 and 0.7.
+sensitivity; for a fixed ratio ck1a_kill / mat_max both effects scale with S). One batch
+simulation over a grid of k per regimen and ratio gives the relative nadirs f_min(k), g_min(k);
+a patient has grade >= 3 when anc0 * f_min(mat_max * S) < 1.0 (or plt0 * g_min < 50). The
+rates use the population draws of ``imidsim.modules.marrow.marrow_population`` (n=400, seed
+20261); a direct simulation of the fitted populations then checks them. The CV of the marrow
+sensitivity is not identifiable: it is assumed (0.5).
 
 Run: ``python scripts/calibrate_marrow.py`` (add ``--write`` to store the fitted values in
-``src/imidsim/library/parameters/marrow.yaml``).
-
-``--alternatives`` tests the two ways the pomalidomide miss (MM-002: model ~80-89 % vs 41-48 %)
-could be fitted within this structure, and prints why neither is adopted:
-
-* a joint least-squares fit of ``mat_max_N`` and ``pretreated_sensitivity`` to S10, S11 and
-  MM-002 pomalidomide alone together (no exact fit exists: at equal marrow sensitivity the
-  model's pomalidomide 4 mg removes more progenitor Ikaros than lenalidomide 30 mg, while the
-  data rank 30 mg lenalidomide the more neutropenic);
-* CK1alpha-driven progenitor death (``marrow.ck1a_kill`` > 0: lenalidomide degrades CK1alpha,
-  pomalidomide 10 % as well, avadomide not), refitting the rest at each value; avadomide 3 mg
-  daily (S29: 52 % grade 3-4, not fitted) then shows what the IKZF1 arrest alone still gives.
+``src/imidsim/library/parameters/marrow.yaml``; about 5 minutes). ``--alternatives`` prints
+the earlier two-target fit and the joint fit without the CK1alpha term, for comparison.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -62,21 +74,48 @@ from imidsim.toxicity import grade34_rate
 YAML = Path(__file__).resolve().parents[1] / "src/imidsim/library/parameters/marrow.yaml"
 N_PATIENTS, SEED = 400, 20261
 WINDOW_DAYS, CYCLES = 112.0, 4
-S11_PRETREATED = 0.67  # share with >= 3 prior lines in S11 (trials_calibration.csv)
-TARGETS = {"rd_anc": 0.165, "mono30_anc": 0.60, "mono30_plt": 0.39}
 DEX = {"drug": "dexamethasone", "dose_mg": 40,
        "schedule": {"cycle_days": 28, "days": "1-4,9-12,17-20"}, "cycles": CYCLES}
-REGIMENS = {
+DEX_WEEKLY = {"drug": "dexamethasone", "dose_mg": 40, "schedule": "weekly", "cycles": CYCLES}
+POM = {"drug": "pomalidomide", "dose_mg": 4, "schedule": "d1-21/28", "cycles": CYCLES}
+TREATMENTS = {
     "rd25": [{"drug": "lenalidomide", "dose_mg": 25, "schedule": "d1-21/28", "cycles": CYCLES},
              DEX],
     "mono30": [{"drug": "lenalidomide", "dose_mg": 30, "schedule": "d1-21/28",
                 "cycles": CYCLES}],
+    "pom4": [POM],
+    "pomdex": [POM, DEX_WEEKLY],
+    "ava3": [{"drug": "avadomide", "dose_mg": 3, "schedule": "continuous", "cycles": CYCLES}],
 }
-AVADOMIDE = [{"drug": "avadomide", "dose_mg": 3, "schedule": "continuous", "cycles": CYCLES}]
-POM_ALONE_TARGET = 0.48  # MM-002 pomalidomide alone, grade 3-4 neutropenia (trials_calibration.csv)
-POM = [{"drug": "pomalidomide", "dose_mg": 4, "schedule": "d1-21/28", "cycles": CYCLES}]
-DEX_WEEKLY = [{"drug": "dexamethasone", "dose_mg": 40, "schedule": "weekly", "cycles": CYCLES}]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A published grade 3-4 rate, the regimen behind it and its population's pretreated share."""
+
+    label: str
+    regimen: str
+    pretreated: float
+    observed: float
+    source: str
+
+
+NEUTROPENIA = (
+    Target("S10 lenalidomide 25 mg + dex", "rd25", 0.0, 0.165, "S10 (MM-010 interim)"),
+    Target("MM-009 lenalidomide 25 mg + dex", "rd25", 0.3, 0.412, "trial:MM-009, low confidence"),
+    Target("S11 lenalidomide 30 mg", "mono30", 0.67, 0.60, "S11"),
+    Target("MM-002 pomalidomide 4 mg", "pom4", 0.8, 0.48, "trial:MM-002"),
+    Target("MM-002 pomalidomide 4 mg + dex", "pomdex", 0.8, 0.41, "trial:MM-002"),
+    Target("STRATUS pomalidomide 4 mg + dex", "pomdex", 0.8, 0.497, "trial:STRATUS"),
+    Target("S29 avadomide 3 mg daily", "ava3", 0.0, 0.52, "S29"),
+)
+THROMBOCYTOPENIA = Target("S11 lenalidomide 30 mg", "mono30", 0.67, 0.39, "S11")
+THROMBOCYTOPENIA_OUT = Target("STRATUS pomalidomide 4 mg + dex", "pomdex", 0.8, 0.241,
+                              "trial:STRATUS (not fitted)")
+RATIOS = (0.0, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1)  # ck1a_kill / mat_max_N
 K_GRID = np.concatenate([[0.0], np.geomspace(1e-3, 20.0, 140)])
+MAT_GRID = np.geomspace(0.02, 0.6, 120)
+FACTOR_GRID = np.geomspace(1.0, 4.0, 60)
 
 
 def simulate(treatments: list[dict], patients: dict, parameters: dict | None = None):
@@ -103,13 +142,54 @@ def nadir_curves(treatments: list[dict], ck1a_ratio: float = 0.0
     return anc, plt
 
 
-def rate(curve: np.ndarray, k: np.ndarray, base: np.ndarray, limit: float) -> float:
-    return float(np.mean(base * np.interp(k, K_GRID, curve) < limit))
+def populations(cv: float) -> dict[float, dict[str, np.ndarray]]:
+    """The calibration's virtual patients at every pretreated share the targets use (same
+    draws; they differ only in the covariate)."""
+    ps = parameters_for("myeloma").with_values({"marrow.pop_cv_sensitivity": cv})
+    shares = {t.pretreated for t in (*NEUTROPENIA, THROMBOCYTOPENIA, THROMBOCYTOPENIA_OUT)}
+    return {fr: marrow_population(N_PATIENTS, seed=SEED, pretreated_fraction=fr, params=ps)
+            for fr in sorted(shares)}
 
 
 def sensitivity(pop: dict[str, np.ndarray], factor: float) -> np.ndarray:
     return pop["patient.marrow_sensitivity"] * (
         1 + (factor - 1) * pop["patient.heavily_pretreated"])
+
+
+def anc_rate(curve: np.ndarray, pop: dict[str, np.ndarray], mat_n: float, factor: float) -> float:
+    """Grade 3-4 neutropenia rate of ``pop`` from a nadir curve (ANC < 1.0 x10^9/L)."""
+    k = mat_n * sensitivity(pop, factor)
+    return float(np.mean(pop["patient.anc0"] * np.interp(k, K_GRID, curve) < 1.0))
+
+
+def joint_fit(curves: dict[float, dict], pops: dict, ratios=RATIOS) -> dict:
+    """Least squares of the seven neutropenia rates over (ratio, mat_max_N, covariate)."""
+    best: dict = {"sse": np.inf}
+    for ratio in ratios:
+        for m in MAT_GRID:
+            for f in FACTOR_GRID:
+                rates = [anc_rate(curves[ratio][t.regimen][0], pops[t.pretreated], m, f)
+                         for t in NEUTROPENIA]
+                sse = sum((r - t.observed) ** 2 for r, t in zip(rates, NEUTROPENIA, strict=True))
+                if sse < best["sse"]:
+                    best = {"sse": sse, "ratio": ratio, "mat_max_N": float(m),
+                            "pretreated_sensitivity": float(f), "rates": rates}
+    best["ck1a_kill"] = best["ratio"] * best["mat_max_N"]
+    best["rms_points"] = 100 * float(np.sqrt(best["sse"] / len(NEUTROPENIA)))
+    return best
+
+
+def two_target_fit(curves: dict, pops: dict) -> dict[str, float]:
+    """The fit before issue 5's fifth pass: IKZF1 arrest only, mat_max_N to S10 exactly, the
+    covariate to S11 exactly."""
+    s10, _, s11 = NEUTROPENIA[:3]
+    mat_n = solve_rate(lambda m: anc_rate(curves[s10.regimen][0], pops[s10.pretreated], m, 1.0),
+                       s10.observed, 1e-3, 5.0)
+    factor = solve_rate(lambda f: anc_rate(curves[s11.regimen][0], pops[s11.pretreated], mat_n,
+                                           f), s11.observed, 1.0, 20.0)
+    return {"mat_max_N": mat_n, "pretreated_sensitivity": factor,
+            "rates": [anc_rate(curves[t.regimen][0], pops[t.pretreated], mat_n, factor)
+                      for t in NEUTROPENIA]}
 
 
 def solve_rate(fun, target: float, lo: float, hi: float) -> float:
@@ -118,147 +198,95 @@ def solve_rate(fun, target: float, lo: float, hi: float) -> float:
         return fun(x) - target
     if gap(lo) * gap(hi) > 0:
         return lo if abs(gap(lo)) < abs(gap(hi)) else hi
-    return brentq(gap, lo, hi, xtol=1e-5)
+    return brentq(gap, lo, hi, xtol=1e-4)
 
 
-def fit(curves: dict, cv: float, rd_target: float = TARGETS["rd_anc"]) -> dict[str, float]:
-    ps = parameters_for("myeloma").with_values({"marrow.pop_cv_sensitivity": cv})
-    p0 = marrow_population(N_PATIENTS, seed=SEED, pretreated_fraction=0.0, params=ps)
-    p1 = marrow_population(N_PATIENTS, seed=SEED, pretreated_fraction=S11_PRETREATED, params=ps)
-    rd_anc, _ = curves["rd25"]
-    mono_anc, mono_plt = curves["mono30"]
-    mat_n = solve_rate(lambda m: rate(rd_anc, m * sensitivity(p0, 1.0), p0["patient.anc0"], 1.0),
-                       rd_target, 1e-3, 5.0)
-    factor = solve_rate(lambda f: rate(mono_anc, mat_n * sensitivity(p1, f), p1["patient.anc0"],
-                                       1.0), TARGETS["mono30_anc"], 1.0, 20.0)
-    mat_p = solve_rate(lambda m: rate(mono_plt, m * sensitivity(p1, factor),
-                                      p1["patient.plt0"], 50.0),
-                       TARGETS["mono30_plt"], 1e-3, 5.0)
-    same = {name: rate(curves[name][0], mat_n * sensitivity(p0, 1.0), p0["patient.anc0"], 1.0)
-            for name in curves}
-    return {"cv": cv, "mat_max_N": mat_n, "pretreated_sensitivity": factor, "mat_max_P": mat_p,
-            "same_pop_rd25": same["rd25"], "same_pop_mono30": same["mono30"]}
+def model_parameters(best: dict) -> dict[str, float]:
+    return {"marrow.mat_max_N": best["mat_max_N"], "marrow.mat_max_P": best["mat_max_P"],
+            "marrow.pretreated_sensitivity": best["pretreated_sensitivity"],
+            "marrow.ck1a_kill": best["ck1a_kill"]}
 
 
-def check(best: dict[str, float]) -> dict[str, float]:
-    """Direct simulation of the fitted populations (no interpolation)."""
-    params = {"marrow.mat_max_N": best["mat_max_N"], "marrow.mat_max_P": best["mat_max_P"],
-              "marrow.pretreated_sensitivity": best["pretreated_sensitivity"],
-              "marrow.pop_cv_sensitivity": best["cv"]}
-    ps = parameters_for("myeloma").with_values(params)
-    p0 = marrow_population(N_PATIENTS, seed=SEED, pretreated_fraction=0.0, params=ps)
-    p1 = marrow_population(N_PATIENTS, seed=SEED, pretreated_fraction=S11_PRETREATED, params=ps)
-    model_params = {k: v for k, v in params.items() if k != "marrow.pop_cv_sensitivity"}
-    rd = simulate(REGIMENS["rd25"], p0, model_params)
-    mono = simulate(REGIMENS["mono30"], p1, model_params)
-    mono0 = simulate(REGIMENS["mono30"], p0, model_params)
-    rd1 = simulate(REGIMENS["rd25"], p1, model_params)
-    return {"S10 Rd25 (not pretreated) ANC": grade34_rate(rd, "anc"),
-            "S11 mono30 (67% pretreated) ANC": grade34_rate(mono, "anc"),
-            "S11 mono30 (67% pretreated) PLT": grade34_rate(mono, "platelets"),
-            "S10 Rd25 (not pretreated) PLT": grade34_rate(rd, "platelets"),
-            "same pop (not pretreated): mono30 ANC": grade34_rate(mono0, "anc"),
-            "same pop (67% pretreated): Rd25 ANC": grade34_rate(rd1, "anc")}
+def platelet_fit(best: dict, pops: dict) -> float:
+    """``mat_max_P`` to the S11 thrombocytopenia, by direct simulation (the platelet chain's
+    CK1alpha death scales with mat_max_N, so its nadir is not a function of one k)."""
+    t = THROMBOCYTOPENIA
+
+    def rate_at(mat_p: float) -> float:
+        res = simulate(TREATMENTS[t.regimen], pops[t.pretreated],
+                       model_parameters({**best, "mat_max_P": mat_p}))
+        return grade34_rate(res, "platelets")
+
+    return solve_rate(rate_at, t.observed, 1e-3, 2.0)
 
 
-def out_of_sample(best: dict[str, float]) -> dict[str, float]:
-    """Not fitted: pomalidomide 4 mg d1-21/28 +/- weekly dexamethasone 40 mg (MM-002,
-    trial:MM-002: grade 3-4 neutropenia 48% alone, 41% with dex; STRATUS 49.7%), in an
-    all-heavily-pretreated population (>= 2 prior lines incl. lenalidomide and bortezomib)."""
-    params = {"marrow.mat_max_N": best["mat_max_N"], "marrow.mat_max_P": best["mat_max_P"],
-              "marrow.pretreated_sensitivity": best["pretreated_sensitivity"]}
-    ps = parameters_for("myeloma").with_values({**params,
-                                                "marrow.pop_cv_sensitivity": best["cv"]})
-    pop = marrow_population(N_PATIENTS, seed=SEED, pretreated_fraction=1.0, params=ps)
-    return {"MM-002 pom4 (100% pretreated) ANC [obs 48%]":
-            grade34_rate(simulate(POM, pop, params), "anc"),
-            "MM-002 pom4 + dex weekly ANC [obs 41%]":
-            grade34_rate(simulate(POM + DEX_WEEKLY, pop, params), "anc")}
+def check(best: dict, pops: dict) -> list[tuple[str, float, float]]:
+    """Direct simulation of the fitted populations (no interpolation): (label, model, observed)."""
+    params = model_parameters(best)
+    out = []
+    for t in (*NEUTROPENIA, THROMBOCYTOPENIA, THROMBOCYTOPENIA_OUT):
+        lineage = "anc" if t in NEUTROPENIA else "platelets"
+        res = simulate(TREATMENTS[t.regimen], pops[t.pretreated], params)
+        out.append((f"{t.label} [{lineage}; {t.source}]", grade34_rate(res, lineage), t.observed))
+    return out
 
 
-def alternatives(cv: float) -> None:
-    """Print the two rejected ways of fitting pomalidomide's rate (see the module docstring)."""
-    ps = parameters_for("myeloma").with_values({"marrow.pop_cv_sensitivity": cv})
-    pops = {fr: marrow_population(N_PATIENTS, seed=SEED, pretreated_fraction=fr, params=ps)
-            for fr in (0.0, S11_PRETREATED, 1.0)}
-    share = {"rd25": 0.0, "mono30": S11_PRETREATED, "pom4": 1.0, "ava3": 0.0}
-    targets = {"rd25": TARGETS["rd_anc"], "mono30": TARGETS["mono30_anc"],
-               "pom4": POM_ALONE_TARGET}
-
-    def rates(curves: dict, mat_n: float, factor: float) -> dict[str, float]:
-        return {name: rate(curves[name][0], mat_n * sensitivity(pops[share[name]], factor),
-                           pops[share[name]]["patient.anc0"], 1.0) for name in curves}
-
-    treatments = {**REGIMENS, "pom4": POM, "ava3": AVADOMIDE}
-    by_ratio = {ratio: {name: nadir_curves(tx, ratio) for name, tx in treatments.items()}
-                for ratio in (0.0, 0.01, 0.03, 0.1, 0.3, 1.0)}
-    grid = [(sum((r[k] - targets[k]) ** 2 for k in targets), m, f, r)
-            for m in np.geomspace(0.05, 0.6, 60) for f in np.geomspace(1.0, 4.0, 60)
-            for r in [rates(by_ratio[0.0], m, f)]]
-    sse, m, f, r = min(grid, key=lambda g: g[0])
-    print(f"joint least squares on S10, S11, MM-002 pom alone (CV {cv}): mat_max_N {m:.4f}, "
-          f"pretreated_sensitivity {f:.3f} -> Rd25 {100 * r['rd25']:.1f} % [16.5], mono30 "
-          f"{100 * r['mono30']:.1f} % [60], pom4 {100 * r['pom4']:.1f} % [48] (rms "
-          f"{100 * np.sqrt(sse / 3):.1f} points)")
-    print("CK1alpha progenitor death, rest refitted (S10, S11 exact):")
-    for ratio, cr in by_ratio.items():
-        fitted = fit(cr, cv)
-        r = rates(cr, fitted["mat_max_N"], fitted["pretreated_sensitivity"])
-        print(f"  ck1a_kill/mat_max_N {ratio:5.2f} /h: mat_max_N {fitted['mat_max_N']:.4f}, "
-              f"pretreated_sensitivity {fitted['pretreated_sensitivity']:.3f} -> pom4 "
-              f"{100 * r['pom4']:.1f} % [48], avadomide 3 mg daily (not pretreated) "
-              f"{100 * r['ava3']:.1f} % [52, S29]")
+def print_rates(title: str, rates: list[float]) -> None:
+    print(title)
+    for t, r in zip(NEUTROPENIA, rates, strict=True):
+        print(f"  {t.label:36s} {100 * r:5.1f} %  [{100 * t.observed:.1f}]")
 
 
 def write_yaml(best: dict[str, float]) -> None:
     text = YAML.read_text()
     for name, key, fmt in (("marrow.mat_max_N", "mat_max_N", "{:.4f}"),
                            ("marrow.mat_max_P", "mat_max_P", "{:.4f}"),
-                           ("marrow.pretreated_sensitivity", "pretreated_sensitivity", "{:.3f}")):
+                           ("marrow.pretreated_sensitivity", "pretreated_sensitivity", "{:.3f}"),
+                           ("marrow.ck1a_kill", "ck1a_kill", "{:.3g}")):
         pat = re.compile(rf"(^{re.escape(name)}:\n  value: )[^\n]+", re.M)
         value = fmt.format(best[key])
         text, n = pat.subn(lambda m, v=value: m.group(1) + v, text)
         if n != 1:
             raise SystemExit(f"could not find the record {name} in {YAML}")
     YAML.write_text(text)
-    print(f"wrote mat_max_N, mat_max_P, pretreated_sensitivity to {YAML}")
+    print(f"wrote mat_max_N, mat_max_P, pretreated_sensitivity, ck1a_kill to {YAML}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help="store the fitted values in the YAML")
     ap.add_argument("--alternatives", action="store_true",
-                    help="print the rejected joint and CK1alpha fits for pomalidomide, and stop")
+                    help="also print the earlier two-target fit and the fit without CK1alpha")
     args = ap.parse_args()
+    cv = parameters_for("myeloma").value("marrow.pop_cv_sensitivity")
+    pops = populations(cv)
+    curves = {ratio: {name: nadir_curves(tx, ratio) for name, tx in TREATMENTS.items()}
+              for ratio in RATIOS}
+    print(f"targets: first {CYCLES} cycles, n={N_PATIENTS}, seed={SEED}, sensitivity CV {cv}")
     if args.alternatives:
-        alternatives(parameters_for("myeloma").value("marrow.pop_cv_sensitivity"))
-        return
-    curves = {name: nadir_curves(tx) for name, tx in REGIMENS.items()}
-    print("relative ANC nadir (with dex demargination) at k = mat_max * S:")
-    for k in (0.1, 0.2, 0.3, 0.5, 1.0):
-        print(f"  k={k:4.2f}  Rd25 {np.interp(k, K_GRID, curves['rd25'][0]):.3f}  "
-              f"mono30 {np.interp(k, K_GRID, curves['mono30'][0]):.3f}")
-    print(f"targets: {TARGETS} (window days 0-{WINDOW_DAYS:.0f}, n={N_PATIENTS}, seed={SEED})")
-    fits = [fit(curves, cv) for cv in (0.3, 0.5, 0.7)]
-    for f in fits:
-        print("  CV {cv:.1f}: mat_max_N {mat_max_N:.4f}  pretreated_sensitivity "
-              "{pretreated_sensitivity:.3f}  mat_max_P {mat_max_P:.4f}  | same population "
-              "(not pretreated): Rd25 {same_pop_rd25:.3f} vs mono30 {same_pop_mono30:.3f}"
-              .format(**f))
-    cv0 = parameters_for("myeloma").value("marrow.pop_cv_sensitivity")
-    best = next(f for f in fits if abs(f["cv"] - cv0) < 1e-9)
-    print(f"chosen (CV {cv0}): mat_max_N {best['mat_max_N']:.4f}, pretreated_sensitivity "
-          f"{best['pretreated_sensitivity']:.3f}, mat_max_P {best['mat_max_P']:.4f}")
+        old = two_target_fit(curves[0.0], pops)
+        print_rates(f"two-target fit, IKZF1 arrest only (S10 and S11 exact): mat_max_N "
+                    f"{old['mat_max_N']:.4f}, pretreated_sensitivity "
+                    f"{old['pretreated_sensitivity']:.3f}", old["rates"])
+        alone = joint_fit(curves, pops, ratios=(0.0,))
+        print_rates(f"joint fit without CK1alpha: mat_max_N {alone['mat_max_N']:.4f}, "
+                    f"pretreated_sensitivity {alone['pretreated_sensitivity']:.3f}, rms "
+                    f"{alone['rms_points']:.1f} points", alone["rates"])
+    for ratio in RATIOS:
+        r = joint_fit(curves, pops, ratios=(ratio,))
+        print(f"  ck1a_kill/mat_max_N {ratio:6.4f} /h: mat_max_N {r['mat_max_N']:.4f}, "
+              f"pretreated_sensitivity {r['pretreated_sensitivity']:.3f}, rms "
+              f"{r['rms_points']:.1f} points")
+    best = joint_fit(curves, pops)
+    print_rates(f"chosen: ck1a_kill/mat_max_N {best['ratio']} /h -> ck1a_kill "
+                f"{best['ck1a_kill']:.3g} /h, mat_max_N {best['mat_max_N']:.4f}, "
+                f"pretreated_sensitivity {best['pretreated_sensitivity']:.3f} (rms "
+                f"{best['rms_points']:.1f} points)", best["rates"])
+    best["mat_max_P"] = platelet_fit(best, pops)
+    print(f"mat_max_P {best['mat_max_P']:.4f} (S11 thrombocytopenia 39 %)")
     print("direct simulation of the fitted populations (grade 3-4 rate):")
-    for name, value in check(best).items():
-        print(f"  {name:42s} {100 * value:5.1f}%")
-    print("out of sample (not fitted):")
-    for name, value in out_of_sample(best).items():
-        print(f"  {name:42s} {100 * value:5.1f}%")
-    alt = fit(curves, best["cv"], rd_target=0.412)
-    print("sensitivity to the Rd target: with MM-009's 41.2% (trials_calibration.csv, low "
-          f"confidence) instead of 16.5%: mat_max_N {alt['mat_max_N']:.4f}, "
-          f"pretreated_sensitivity {alt['pretreated_sensitivity']:.3f}")
+    for label, model, observed in check(best, pops):
+        print(f"  {label:68s} {100 * model:5.1f} %  [{100 * observed:.1f}]")
     if args.write:
         write_yaml(best)
 

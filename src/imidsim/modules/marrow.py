@@ -21,15 +21,21 @@ effective production::
 
 ``S`` is the patient's marrow sensitivity: a lognormal per-patient multiplier (median 1)
 times a population covariate for heavily pretreated marrow (>= 3 prior lines, alkylators,
-autologous transplant: less marrow reserve), calibrated on the lenalidomide neutropenia
-rates of S10/S11 (scripts/calibrate_marrow.py).
+autologous transplant: less marrow reserve).
 
-GSPT1 loss (CC-885) is broadly cytotoxic and kills proliferating progenitors; CK1alpha loss
-may add p53-driven progenitor death (its default strength is 0 in normal marrow, because the
-CK1alpha liability is specific to CSNK1A1-haploinsufficient del(5q) cells, review refs 80,
-186, 187)::
+GSPT1 loss (CC-885) is broadly cytotoxic and kills proliferating progenitors. CK1alpha loss
+adds p53-driven precursor death: lenalidomide, but not pomalidomide, expands Trp53-mutant
+HSPCs through CK1alpha degradation (review ref 171), so CK1alpha loss costs normal
+progenitors their fitness through p53 (far less than in CSNK1A1-haploinsufficient del(5q)
+cells, review refs 80, 186, 187)::
 
     E_tox = S * (gspt1_kill pos(1 - GSPT1_Prog) + ck1a_kill pos(1 - CK1a_Prog))
+
+The IKZF1 arrest, the CK1alpha death and the covariate are fitted jointly to seven grade 3-4
+neutropenia rates (lenalidomide 25 mg + dex, S10 and MM-009; lenalidomide 30 mg, S11;
+pomalidomide with and without dex, MM-002 and STRATUS; avadomide 3 mg, S29;
+scripts/calibrate_marrow.py): CK1alpha is what ranks lenalidomide 30 mg above pomalidomide
+4 mg, although pomalidomide removes more progenitor Ikaros.
 
 Dexamethasone raises the circulating neutrophil count by demargination and release from the
 marrow storage pool; it does not change production::
