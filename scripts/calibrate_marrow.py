@@ -19,7 +19,9 @@ S29                 avadomide 3 mg daily                   52 %      0
 ==================  =====================================  ========  ===========
 
 "pretreated" is the share of ``patient.heavily_pretreated = 1`` in the fitted population (the
-trial populations' values; S10 is taken as not heavily pretreated, as before).
+trial populations' values; S10 is taken as not heavily pretreated, as before). The targets and
+their regimens are data, ``src/imidsim/library/marrow_calibration.yaml``, which
+tests/mechanisms/test_marrow.py reads too.
 
 Fitted jointly by least squares (equal weights, rates in points):
 
@@ -59,59 +61,24 @@ from __future__ import annotations
 
 import argparse
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy.optimize import brentq
 
 from imidsim.library.loader import parameters_for
-from imidsim.modules.marrow import marrow_population
+from imidsim.modules.marrow import calibration_targets, marrow_population
 from imidsim.scenario import parse_scenario
 from imidsim.simulation import Simulation
 from imidsim.toxicity import grade34_rate
 
 YAML = Path(__file__).resolve().parents[1] / "src/imidsim/library/parameters/marrow.yaml"
 N_PATIENTS, SEED = 400, 20261
-WINDOW_DAYS, CYCLES = 112.0, 4
-DEX = {"drug": "dexamethasone", "dose_mg": 40,
-       "schedule": {"cycle_days": 28, "days": "1-4,9-12,17-20"}, "cycles": CYCLES}
-DEX_WEEKLY = {"drug": "dexamethasone", "dose_mg": 40, "schedule": "weekly", "cycles": CYCLES}
-POM = {"drug": "pomalidomide", "dose_mg": 4, "schedule": "d1-21/28", "cycles": CYCLES}
-TREATMENTS = {
-    "rd25": [{"drug": "lenalidomide", "dose_mg": 25, "schedule": "d1-21/28", "cycles": CYCLES},
-             DEX],
-    "mono30": [{"drug": "lenalidomide", "dose_mg": 30, "schedule": "d1-21/28",
-                "cycles": CYCLES}],
-    "pom4": [POM],
-    "pomdex": [POM, DEX_WEEKLY],
-    "ava3": [{"drug": "avadomide", "dose_mg": 3, "schedule": "continuous", "cycles": CYCLES}],
-}
-
-
-@dataclass(frozen=True)
-class Target:
-    """A published grade 3-4 rate, the regimen behind it and its population's pretreated share."""
-
-    label: str
-    regimen: str
-    pretreated: float
-    observed: float
-    source: str
-
-
-NEUTROPENIA = (
-    Target("S10 lenalidomide 25 mg + dex", "rd25", 0.0, 0.165, "S10 (MM-010 interim)"),
-    Target("MM-009 lenalidomide 25 mg + dex", "rd25", 0.3, 0.412, "trial:MM-009, low confidence"),
-    Target("S11 lenalidomide 30 mg", "mono30", 0.67, 0.60, "S11"),
-    Target("MM-002 pomalidomide 4 mg", "pom4", 0.8, 0.48, "trial:MM-002"),
-    Target("MM-002 pomalidomide 4 mg + dex", "pomdex", 0.8, 0.41, "trial:MM-002"),
-    Target("STRATUS pomalidomide 4 mg + dex", "pomdex", 0.8, 0.497, "trial:STRATUS"),
-    Target("S29 avadomide 3 mg daily", "ava3", 0.0, 0.52, "S29"),
-)
-THROMBOCYTOPENIA = Target("S11 lenalidomide 30 mg", "mono30", 0.67, 0.39, "S11")
-THROMBOCYTOPENIA_OUT = Target("STRATUS pomalidomide 4 mg + dex", "pomdex", 0.8, 0.241,
-                              "trial:STRATUS (not fitted)")
+WINDOW_DAYS, CYCLES = 112.0, 4  # the targets' regimens run 4 cycles
+# The targets and their regimens are data: src/imidsim/library/marrow_calibration.yaml.
+TREATMENTS, NEUTROPENIA, PLATELET_TARGETS = calibration_targets()
+THROMBOCYTOPENIA = next(t for t in PLATELET_TARGETS if t.fitted)
+THROMBOCYTOPENIA_OUT = next(t for t in PLATELET_TARGETS if not t.fitted)
 RATIOS = (0.0, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1)  # ck1a_kill / mat_max_N
 K_GRID = np.concatenate([[0.0], np.geomspace(1e-3, 20.0, 140)])
 MAT_GRID = np.geomspace(0.02, 0.6, 120)

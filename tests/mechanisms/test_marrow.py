@@ -13,17 +13,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imidsim.modules.marrow import marrow_population
+from imidsim.modules.marrow import calibration_targets, marrow_population
 from imidsim.toxicity import anc_grade, grade34_rate, platelet_grade, worst_grade
 
 from ..conftest import oral, run
 
 N, SEED = 400, 20261
 S11_PRETREATED = 0.67  # share of S11 patients with >= 3 prior lines (trials_calibration.csv)
-DEX = {"drug": "dexamethasone", "dose_mg": 40,
-       "schedule": {"cycle_days": 28, "days": "1-4,9-12,17-20"}, "cycles": 4}
-LEN30 = oral("lenalidomide", 30, "d1-21/28", 4)
-LEN25 = oral("lenalidomide", 25, "d1-21/28", 4)
+# The regimens and the seven rates scripts/calibrate_marrow.py fits jointly
+# (library/marrow_calibration.yaml); first 4 cycles each.
+TREATMENTS, JOINT_TARGETS, _ = calibration_targets()
 
 
 @pytest.fixture(scope="module")
@@ -34,19 +33,19 @@ def standard_population() -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def rd25_standard(standard_population):
-    return run([LEN25, DEX], days=112, interval_h=2, patients=standard_population)
+    return run(TREATMENTS["rd25"], days=112, interval_h=2, patients=standard_population)
 
 
 @pytest.fixture(scope="module")
 def mono30_standard(standard_population):
-    return run([LEN30], days=112, interval_h=2, patients=standard_population)
+    return run(TREATMENTS["mono30"], days=112, interval_h=2, patients=standard_population)
 
 
 @pytest.fixture(scope="module")
 def mono30_s11():
     """The S11 population: 67% heavily pretreated, otherwise the same draws."""
     pop = marrow_population(N, seed=SEED, pretreated_fraction=S11_PRETREATED)
-    return run([LEN30], days=112, interval_h=2, patients=pop)
+    return run(TREATMENTS["mono30"], days=112, interval_h=2, patients=pop)
 
 
 def test_ctcae_v5_grades() -> None:
@@ -103,30 +102,16 @@ def test_x1_monotherapy_30mg_more_neutropenic_than_rd(
     assert grade34_rate(mono30_s11) > grade34_rate(mono30_standard) + 0.02
 
 
-# (label, treatments, heavily pretreated share, observed grade 3-4 neutropenia): the seven
-# rates scripts/calibrate_marrow.py fits jointly (trials_calibration.csv, pkpd_reference.md)
-POM4 = oral("pomalidomide", 4, "d1-21/28", 4)
-DEX_WEEKLY = {"drug": "dexamethasone", "dose_mg": 40, "schedule": "weekly", "cycles": 4}
-JOINT_TARGETS = (
-    ("S10 lenalidomide 25 mg + dex", [LEN25, DEX], 0.0, 0.165),
-    ("MM-009 lenalidomide 25 mg + dex", [LEN25, DEX], 0.3, 0.412),
-    ("S11 lenalidomide 30 mg", [LEN30], S11_PRETREATED, 0.60),
-    ("MM-002 pomalidomide 4 mg", [POM4], 0.8, 0.48),
-    ("MM-002 pomalidomide 4 mg + dex", [POM4, DEX_WEEKLY], 0.8, 0.41),
-    ("STRATUS pomalidomide 4 mg + dex", [POM4, DEX_WEEKLY], 0.8, 0.497),
-    ("S29 avadomide 3 mg daily", [oral("avadomide", 3, "continuous", 4)], 0.0, 0.52),
-)
-
-
 @pytest.fixture(scope="module")
 def joint_rates(rd25_standard, mono30_s11) -> dict[str, float]:
-    known = {JOINT_TARGETS[0][0]: rd25_standard, JOINT_TARGETS[2][0]: mono30_s11}
+    known = {("rd25", 0.0): rd25_standard, ("mono30", S11_PRETREATED): mono30_s11}
     rates = {}
-    for label, treatments, share, _ in JOINT_TARGETS:
-        res = known[label] if label in known else run(
-            treatments, days=112, interval_h=2,
-            patients=marrow_population(N, seed=SEED, pretreated_fraction=share))
-        rates[label] = grade34_rate(res)
+    for t in JOINT_TARGETS:
+        key = (t.regimen, t.pretreated)
+        res = known[key] if key in known else run(
+            TREATMENTS[t.regimen], days=112, interval_h=2,
+            patients=marrow_population(N, seed=SEED, pretreated_fraction=t.pretreated))
+        rates[t.label] = grade34_rate(res)
     return rates
 
 
@@ -137,7 +122,7 @@ def test_x1_calibrated_grade34_rates(joint_rates, mono30_s11) -> None:
     farthest, pull in opposite directions: 16.5% and 60% for two lenalidomide doses that the
     model's saturated CRBN occupancy treats almost alike); grade 3-4 thrombocytopenia on 30 mg
     alone is 39% +/- 10 points (S11)."""
-    gaps = np.array([joint_rates[label] - observed for label, _, _, observed in JOINT_TARGETS])
+    gaps = np.array([joint_rates[t.label] - t.observed for t in JOINT_TARGETS])
     assert np.sqrt(np.mean(gaps ** 2)) < 0.10, dict(zip(joint_rates, gaps.round(3), strict=True))
     assert np.all(np.abs(gaps) < 0.16), dict(zip(joint_rates, gaps.round(3), strict=True))
     assert grade34_rate(mono30_s11, "platelets") == pytest.approx(0.39, abs=0.10)
