@@ -66,8 +66,8 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import brentq
 
-from imidsim.library.loader import parameters_for
-from imidsim.modules.marrow import calibration_targets, marrow_population
+from imidsim.library.loader import marrow_calibration_targets, parameters_for
+from imidsim.modules.marrow import marrow_population
 from imidsim.scenario import parse_scenario
 from imidsim.simulation import Simulation
 from imidsim.toxicity import grade34_rate
@@ -76,7 +76,7 @@ YAML = Path(__file__).resolve().parents[1] / "src/imidsim/library/parameters/mar
 N_PATIENTS, SEED = 400, 20261
 WINDOW_DAYS, CYCLES = 112.0, 4  # the targets' regimens run 4 cycles
 # The targets and their regimens are data: src/imidsim/library/marrow_calibration.yaml.
-TREATMENTS, NEUTROPENIA, PLATELET_TARGETS = calibration_targets()
+TREATMENTS, NEUTROPENIA, PLATELET_TARGETS = marrow_calibration_targets()
 THROMBOCYTOPENIA = next(t for t in PLATELET_TARGETS if t.fitted)
 THROMBOCYTOPENIA_OUT = next(t for t in PLATELET_TARGETS if not t.fitted)
 RATIOS = (0.0, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1)  # ck1a_kill / mat_max_N

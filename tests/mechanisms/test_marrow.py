@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imidsim.modules.marrow import calibration_targets, marrow_population
+from imidsim.library.loader import marrow_calibration_targets
+from imidsim.modules.marrow import marrow_population
 from imidsim.toxicity import anc_grade, grade34_rate, platelet_grade, worst_grade
 
 from ..conftest import oral, run
@@ -22,7 +23,7 @@ N, SEED = 400, 20261
 S11_PRETREATED = 0.67  # share of S11 patients with >= 3 prior lines (trials_calibration.csv)
 # The regimens and the seven rates scripts/calibrate_marrow.py fits jointly
 # (library/marrow_calibration.yaml); first 4 cycles each.
-TREATMENTS, JOINT_TARGETS, _ = calibration_targets()
+TREATMENTS, JOINT_TARGETS, _ = marrow_calibration_targets()
 
 
 @pytest.fixture(scope="module")

@@ -135,3 +135,34 @@ def base_parameters() -> ParameterSet:
 def parameters_for(disease_name: str = "myeloma") -> ParameterSet:
     """The full parameter set for one disease."""
     return base_parameters().merged(ParameterSet.from_records(disease(disease_name).parameters))
+
+
+@dataclass(frozen=True)
+class CytopeniaTarget:
+    """A published grade 3-4 rate the marrow calibration uses (``marrow_calibration.yaml``):
+    the regimen behind it, its population's heavily pretreated share, the rate (fraction)."""
+
+    label: str
+    regimen: str
+    pretreated: float
+    observed: float
+    source: str
+    fitted: bool = True
+
+
+def marrow_calibration_targets() -> tuple[dict[str, list[dict]], list[CytopeniaTarget],
+                                          list[CytopeniaTarget]]:
+    """(treatments by regimen key, neutropenia targets, thrombocytopenia targets) of
+    ``marrow_calibration.yaml``: what scripts/calibrate_marrow.py fits."""
+    data = _read_yaml("marrow_calibration.yaml")
+    treatments = data["treatments"]
+
+    def targets(key: str) -> list[CytopeniaTarget]:
+        out = [CytopeniaTarget(**row) for row in data[key]]
+        unknown = [t.regimen for t in out if t.regimen not in treatments]
+        if unknown:
+            raise ParameterError(f"marrow_calibration.yaml: {key} names regimens {unknown} that "
+                                 f"'treatments' lacks; expected one of {sorted(treatments)}")
+        return out
+
+    return treatments, targets("neutropenia"), targets("thrombocytopenia")

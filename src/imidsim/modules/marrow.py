@@ -49,12 +49,9 @@ E_mat = E_tox = 0 and only the dexamethasone demargination remains.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import Path
 
 import numpy as np
-import yaml
 
 from imidsim.model.core import Assignment, Module, Reaction, Species
 from imidsim.model.parameter import ParameterSet
@@ -178,35 +175,3 @@ def marrow_population(n: int, *, seed: int = 20261, pretreated_fraction: float =
     flag[rng.permutation(n)[: round(pretreated_fraction * n)]] = 1.0
     return {"patient.anc0": anc0, "patient.plt0": plt0, "patient.marrow_sensitivity": sens,
             "patient.heavily_pretreated": flag}
-
-
-@dataclass(frozen=True)
-class CytopeniaTarget:
-    """A published grade 3-4 rate the marrow calibration uses (``marrow_calibration.yaml``):
-    the regimen behind it, its population's heavily pretreated share, the rate (fraction)."""
-
-    label: str
-    regimen: str
-    pretreated: float
-    observed: float
-    source: str
-    fitted: bool = True
-
-
-def calibration_targets() -> tuple[dict[str, list[dict]], list[CytopeniaTarget],
-                                   list[CytopeniaTarget]]:
-    """(treatments by regimen key, neutropenia targets, thrombocytopenia targets) of
-    ``library/marrow_calibration.yaml``: what scripts/calibrate_marrow.py fits."""
-    path = Path(__file__).resolve().parents[1] / "library" / "marrow_calibration.yaml"
-    data = yaml.safe_load(path.read_text())
-    treatments = data["treatments"]
-
-    def targets(key: str) -> list[CytopeniaTarget]:
-        out = [CytopeniaTarget(**row) for row in data[key]]
-        unknown = [t.regimen for t in out if t.regimen not in treatments]
-        if unknown:
-            raise ValueError(f"{path.name}: {key} names regimens {unknown} that 'treatments' "
-                             f"lacks; expected one of {sorted(treatments)}")
-        return out
-
-    return treatments, targets("neutropenia"), targets("thrombocytopenia")
