@@ -608,14 +608,17 @@ def bench(
     scheduler: Annotated[str, typer.Option(
         "--scheduler", help=f"{SCHEDULER_HELP}; with none, numba runs threads on every core")]
     = "local",
+    rr_reference: Annotated[int, typer.Option(
+        "--rr-reference", help="patients of the libRoadRunner sample also run, untimed, at "
+        "100x tighter tolerances to tell whose error a disagreement is (0: skip)")] = 5,
 ) -> None:
     """Time a regimen's fixed-dose schedule for N virtual patients in imidsim and a sample in
     libRoadRunner on the exported SBML, side by side, and report their agreement."""
     from imidsim.bench import BENCH_REGIMENS, run_bench
 
-    if patients < 1 or repeats < 1 or rr_sample < 0:
-        raise InputError("--patients/--repeats/--rr-sample: expected positive whole numbers "
-                         "(--rr-sample may be 0)")
+    if patients < 1 or repeats < 1 or rr_sample < 0 or rr_reference < 0:
+        raise InputError("--patients/--repeats/--rr-sample/--rr-reference: expected positive "
+                         "whole numbers (--rr-sample and --rr-reference may be 0)")
     if not 0 < years <= 10:
         raise InputError(f"--years: {years} is not valid; expected more than 0 and at most 10")
     if regimen not in BENCH_REGIMENS:
@@ -623,7 +626,8 @@ def bench(
                          f"{', '.join(BENCH_REGIMENS)}")
     check_scheduler(scheduler)
     res = run_bench(n_patients=patients, repeats=repeats, regimen=regimen, years=years,
-                    rr_sample=rr_sample, seed=seed, scheduler=scheduler, show_progress=True)
+                    rr_sample=rr_sample, seed=seed, scheduler=scheduler, show_progress=True,
+                    rr_reference=rr_reference)
     if as_json:
         print(json.dumps(res, indent=2))
         return

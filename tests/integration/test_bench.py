@@ -12,7 +12,7 @@ KEYS = (  # the original keys, kept, and the side-by-side ones
     "imidsim_ms_per_patient", "imidsim_cpu_ms_per_patient", "imidsim_steps_per_patient",
     "roadrunner_ms_per_patient", "roadrunner_cpu_ms_per_patient",
     "speedup_per_patient (roadrunner / imidsim, wall)", "agreement_max_rel_error",
-    "agreement_where", "peak_rss_mib_with_roadrunner",
+    "agreement_where", "peak_rss_mib_with_roadrunner", "agreement_reference",
 )
 
 
@@ -23,3 +23,8 @@ def test_bench_tiny_agrees_with_roadrunner() -> None:
     assert res["patients"] == 3 and res["roadrunner_sample"] == 2
     assert res["sample_matches_batch"], "the sample re-run must reproduce the batch exactly"
     assert res["agreement_max_rel_error"] < 1e-3, res["agreement_where"]
+    ref = res["agreement_reference"]
+    assert ref["rtol"] == 1e-8 and len(ref["patients"]) == 2
+    # imidsim at rtol 1e-6 sits far closer to the tight libRoadRunner run than the bound.
+    assert ref["imidsim_max_rel_error"] < 1e-4, ref["imidsim_where"]
+    assert ref["roadrunner_timed_max_rel_error"] < 1e-3, ref["roadrunner_timed_where"]
