@@ -28,3 +28,22 @@ def test_bench_tiny_agrees_with_roadrunner() -> None:
     # imidsim at rtol 1e-6 sits far closer to the tight libRoadRunner run than the bound.
     assert ref["imidsim_max_rel_error"] < 1e-4, ref["imidsim_where"]
     assert ref["roadrunner_timed_max_rel_error"] < 1e-3, ref["roadrunner_timed_where"]
+
+
+def test_bench_rejects_negative_rr_reference(monkeypatch) -> None:
+    """``imidsim bench --rr-reference -1`` is an error naming the option, raised before the
+    benchmark starts."""
+    from typer.testing import CliRunner
+
+    import imidsim.bench as bench
+    from imidsim.cli import app
+    from imidsim.errors import InputError
+
+    def never(*args, **kwargs):
+        raise AssertionError("the benchmark ran with an invalid --rr-reference")
+
+    monkeypatch.setattr(bench, "run_bench", never)
+    res = CliRunner().invoke(app, ["bench", "--rr-reference", "-1"])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, InputError)
+    assert "--rr-reference" in str(res.exception)
