@@ -15,6 +15,26 @@ from imidsim.simulation import Simulation, SimulationResult
 REPO = Path(__file__).resolve().parents[1]
 
 
+def cli_input_error_before_run(monkeypatch: pytest.MonkeyPatch, module: Any, runner: str,
+                               args: list[str]) -> str:
+    """Invoke ``imidsim ARGS`` with ``module.runner`` replaced by a function that fails the
+    test if called; check the command ends in an ``InputError`` and return its message (so a
+    bad option is refused before the long work it guards starts)."""
+    from typer.testing import CliRunner
+
+    from imidsim.cli import app
+    from imidsim.errors import InputError
+
+    def never(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError(f"{runner} ran although {args} is invalid")
+
+    monkeypatch.setattr(module, runner, never)
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code != 0
+    assert isinstance(res.exception, InputError), res.exception
+    return str(res.exception)
+
+
 def shared_dir() -> Path | None:
     for cand in (os.environ.get("IMIDSIM_SHARED"), REPO / "shared", REPO.parent / "shared",
                  Path("/work/shared")):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from imidsim.bench import run_bench
 
+from ..conftest import cli_input_error_before_run
+
 KEYS = (  # the original keys, kept, and the side-by-side ones
     "scenario", "build_s", "first_solve_s (compile or cache load)",
     "single_patient_solve_s (median)", "single_patient_total_s (build + first solve)",
@@ -33,17 +35,8 @@ def test_bench_tiny_agrees_with_roadrunner() -> None:
 def test_bench_rejects_negative_rr_reference(monkeypatch) -> None:
     """``imidsim bench --rr-reference -1`` is an error naming the option, raised before the
     benchmark starts."""
-    from typer.testing import CliRunner
-
     import imidsim.bench as bench
-    from imidsim.cli import app
-    from imidsim.errors import InputError
 
-    def never(*args, **kwargs):
-        raise AssertionError("the benchmark ran with an invalid --rr-reference")
-
-    monkeypatch.setattr(bench, "run_bench", never)
-    res = CliRunner().invoke(app, ["bench", "--rr-reference", "-1"])
-    assert res.exit_code != 0
-    assert isinstance(res.exception, InputError)
-    assert "--rr-reference" in str(res.exception)
+    message = cli_input_error_before_run(monkeypatch, bench, "run_bench",
+                                         ["bench", "--rr-reference", "-1"])
+    assert "--rr-reference" in message

@@ -18,6 +18,7 @@ from imidsim.store import ResultStore, StoreError, check_scheduler, plan_shards,
 from imidsim.trials.runner import ShardTask, TrialResult, run_trial, timed_shard_rows
 from imidsim.trials.spec import TrialSpec, parse_trial
 
+from ..conftest import cli_input_error_before_run
 from .mini_trial import SEED, SPEC, N, assert_same
 
 
@@ -119,16 +120,8 @@ def test_knockout_experiment_on_workers_equals_in_process(cluster: str) -> None:
 def test_bench_trial_refuses_a_bad_scheduler_before_its_warm_up(monkeypatch) -> None:
     """``imidsim bench-trial --scheduler dask`` is an error naming the option, raised before
     the benchmark (and its warm-up simulation) starts."""
-    from typer.testing import CliRunner
-
     import imidsim.trials.benchmark as benchmark
-    from imidsim.cli import app
 
-    def never(*args, **kwargs):
-        raise AssertionError("the benchmark ran with an invalid --scheduler")
-
-    monkeypatch.setattr(benchmark, "run_trial_benchmark", never)
-    res = CliRunner().invoke(app, ["bench-trial", "--scheduler", "dask"])
-    assert res.exit_code != 0
-    assert isinstance(res.exception, InputError)
-    assert "--scheduler: 'dask' is not valid" in str(res.exception)
+    message = cli_input_error_before_run(monkeypatch, benchmark, "run_trial_benchmark",
+                                         ["bench-trial", "--scheduler", "dask"])
+    assert "--scheduler: 'dask' is not valid" in message
