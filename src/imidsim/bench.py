@@ -38,7 +38,7 @@ import os
 import resource
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,9 @@ from imidsim.progress import patient_progress
 from imidsim.response import READOUTS
 from imidsim.scenario import parse_scenario
 from imidsim.simulation import Simulation
+
+if TYPE_CHECKING:
+    from imidsim.engine.roadrunner_check import RoadRunnerBatch
 
 # regimen -> (disease, population) of the benchmark
 BENCH_REGIMENS = {"DRd": ("myeloma", "myeloma_rr"), "R2": ("fl", "fl_mzl_rr")}
@@ -309,25 +312,22 @@ def _roadrunner_side(sim: Simulation, table: pd.DataFrame, obs: np.ndarray, keep
         "sample_matches_batch": same,
     }
     if n_reference > 0:
-        out["agreement_reference"] = _reference_agreement(sim, sample, rows, y_s, np.stack(rr_y),
-                                                          n_reference, floor, stiff)
+        out["agreement_reference"] = _reference_agreement(sim, batch, rows, y_s, np.stack(rr_y),
+                                                          n_reference, floor)
     return out
 
 
-def _reference_agreement(sim: Simulation, sample: pd.DataFrame, rows: np.ndarray,
-                         y_s: np.ndarray, rr_y: np.ndarray, k: int, floor: float, stiff: bool
+def _reference_agreement(sim: Simulation, batch: RoadRunnerBatch, rows: np.ndarray,
+                         y_s: np.ndarray, rr_y: np.ndarray, k: int, floor: float
                          ) -> dict[str, Any]:
     """imidsim and the timed libRoadRunner runs, each against libRoadRunner at the reference
     tolerances, on ``k`` patients of the sample (evenly spread): whose error the timed
-    disagreement is."""
-    from imidsim.engine.roadrunner_check import RoadRunnerBatch
-
+    disagreement is. Reuses the timed runs' loaded model (``batch``), after the timing."""
     sub = np.unique(np.linspace(0, len(rows) - 1, min(k, len(rows))).round().astype(int))
     rtol, atol = REFERENCE_TOLERANCES
-    ref = RoadRunnerBatch(sim, sample.iloc[sub].reset_index(drop=True), rtol=rtol, atol=atol,
-                          stiff=stiff)
+    batch.set_tolerances(rtol, atol)
     t_out = sim.output_times()
-    ref_y = np.stack([ref.run(i, t_out) for i in range(len(sub))])
+    ref_y = np.stack([batch.run(int(i), t_out) for i in sub])
     e_im, (p, ti, j) = max_relative_error(ref_y, y_s[sub], floor)
     e_rr, (q, tj, jj) = max_relative_error(ref_y, rr_y[sub], floor)
     names = sim.model.species_names

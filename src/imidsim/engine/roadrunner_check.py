@@ -103,11 +103,10 @@ class RoadRunnerBatch:
         self.load_s = time.perf_counter() - t0
         rr.setIntegrator("cvode")
         integ = rr.integrator
-        integ.relative_tolerance = float(rtol)
-        integ.absolute_tolerance = float(atol)
         integ.maximum_num_steps = int(max_steps)
         integ.stiff = bool(stiff)
         self.rr = rr
+        self.set_tolerances(rtol, atol)
         model = rr.model
         fs = list(model.getFloatingSpeciesIds())
         gp = list(model.getGlobalParameterIds())
@@ -119,6 +118,12 @@ class RoadRunnerBatch:
         self._s_idx = np.array([self._fs[k] for k in self._s_keys], np.int32)
         self.species_ids = list(self.layout.species)
         rr.timeCourseSelections = ["time", *self.species_ids]
+
+    def set_tolerances(self, rtol: float, atol: float) -> None:
+        """CVODE's tolerances for the following runs (the loaded model is kept)."""
+        integ = self.rr.integrator
+        integ.relative_tolerance = float(rtol)
+        integ.absolute_tolerance = float(atol)
 
     def run(self, patient: int, t_out_h: np.ndarray, *, quiet: bool = True) -> np.ndarray:
         """Amounts of the model's species (imidsim order) at ``t_out_h`` for one patient.
